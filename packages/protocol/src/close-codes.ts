@@ -1,0 +1,73 @@
+/**
+ * Every close code the relay sends, in one place. 4xxx codes mirror HTTP statuses.
+ * Clients treat 4400-4499 as "do not retry as is" (y-websocket does the same), except the
+ * codes listed in `RetryableCloseCodes`.
+ */
+export const CloseCode = Object.freeze({
+  /** Normal closure: the client left or the relay closed a room on purpose. */
+  Normal: 1000,
+  /** The peer is going away (page unload, process exit). */
+  GoingAway: 1001,
+  /** The peer broke a rule that has no more specific code (e.g. repeated forged writes). */
+  PolicyViolation: 1008,
+  /** The relay hit an unexpected error handling this connection (never a crash). */
+  InternalError: 1011,
+  /** The relay is restarting or draining; reconnect promptly. */
+  Restarting: 1012,
+  /** The relay is overloaded (connection or room limits); try again later. */
+  TryAgainLater: 1013,
+  /** A frame could not be decoded (bad varint, unknown type, truncated payload, bad JSON). */
+  BadFrame: 4400,
+  /** The token is missing, malformed, badly signed, expired, or lacks a required claim. */
+  BadToken: 4401,
+  /** The token is valid but does not grant this room, or the origin is not allowed. */
+  Forbidden: 4403,
+  /** The room name is not a valid Sightline room name. */
+  BadRoom: 4404,
+  /** The connection did not complete its handshake in time. */
+  Timeout: 4408,
+  /** A frame, an awareness state or the room's document is larger than allowed. */
+  TooLarge: 4413,
+  /** The connection sent more messages than its rate allows, or a subject opened too many. */
+  RateLimited: 4429,
+  /** The connection's send buffer passed its bound (the reader is too slow). */
+  SlowConsumer: 4508,
+} as const)
+
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
+
+/** A one-line reason per code, sent as the WebSocket close reason and used in docs and logs. */
+export const CloseReason: Readonly<Record<CloseCode, string>> = Object.freeze({
+  [CloseCode.Normal]: 'normal closure',
+  [CloseCode.GoingAway]: 'going away',
+  [CloseCode.PolicyViolation]: 'policy violation',
+  [CloseCode.InternalError]: 'internal error',
+  [CloseCode.Restarting]: 'relay restarting',
+  [CloseCode.TryAgainLater]: 'relay at capacity, try again later',
+  [CloseCode.BadFrame]: 'malformed frame',
+  [CloseCode.BadToken]: 'bad or expired token',
+  [CloseCode.Forbidden]: 'room not granted',
+  [CloseCode.BadRoom]: 'invalid room name',
+  [CloseCode.Timeout]: 'handshake timeout',
+  [CloseCode.TooLarge]: 'too large',
+  [CloseCode.RateLimited]: 'rate limited',
+  [CloseCode.SlowConsumer]: 'slow consumer',
+})
+
+/** Close codes in the 4400-4499 range after which a client may retry (with backoff). */
+export const RetryableCloseCodes: ReadonlySet<number> = new Set<number>([
+  CloseCode.Timeout,
+  CloseCode.RateLimited,
+])
+
+/**
+ * What a client should do after the socket closed with `code`:
+ * - `retry`: reconnect with backoff;
+ * - `refresh-token`: get a fresh token, then reconnect;
+ * - `stop`: do not reconnect (the room is not granted or invalid).
+ */
+export function closeAction(code: number): 'retry' | 'refresh-token' | 'stop' {
+  if (code === CloseCode.BadToken) return 'refresh-token'
+  if (code >= 4400 && code <= 4499 && !RetryableCloseCodes.has(code)) return 'stop'
+  return 'retry'
+}

@@ -1,0 +1,7 @@
+export * from './awareness-codec.js'
+export * from './claims.js'
+export * from './close-codes.js'
+export * from './fold-viewers.js'
+export * from './message-type.js'
+export * from './presence-state.js'
+export * from './rooms.js'
