@@ -39,7 +39,10 @@ export function readAwarenessUpdate(update: Uint8Array): AwarenessEntry[] {
 }
 
 /** Writes an awareness update (the inner byte array) holding `entries`. */
-export function writeAwarenessUpdate(encoder: encoding.Encoder, entries: readonly AwarenessEntry[]) {
+export function writeAwarenessUpdate(
+  encoder: encoding.Encoder,
+  entries: readonly AwarenessEntry[],
+) {
   encoding.writeVarUint(encoder, entries.length)
   for (const e of entries) {
     encoding.writeVarUint(encoder, e.clientId)

@@ -3,7 +3,12 @@
  * the strongest activity wins (replying > viewing), an agent is away only if every tab is
  * away, and `since` is the earliest start among the tabs at the winning activity.
  */
-import { type Activity, ActivityRank, type PresenceState, type PresenceUser } from './presence-state.js'
+import {
+  type Activity,
+  ActivityRank,
+  type PresenceState,
+  type PresenceUser,
+} from './presence-state.js'
 
 export interface Viewer {
   readonly user: PresenceUser
@@ -26,7 +31,10 @@ export interface FoldOptions {
  * is `viewers.find(v => v.activity === 'replying')` on every tab, with no server lock.
  */
 export function foldViewers(states: Iterable<PresenceState>, options: FoldOptions = {}): Viewer[] {
-  const byUser = new Map<string, { best: PresenceState; since: number; away: boolean; tabs: number }>()
+  const byUser = new Map<
+    string,
+    { best: PresenceState; since: number; away: boolean; tabs: number }
+  >()
   for (const s of states) {
     if (s.user.id === options.excludeUserId) continue
     const acc = byUser.get(s.user.id)

@@ -67,7 +67,10 @@ export function readPresenceState(value: unknown): PresenceState | null {
   const since = v['since']
   if (typeof since !== 'number' || !Number.isFinite(since) || since < 0) return null
   return {
-    user: avatar === undefined ? { id: u['id'], name: u['name'] } : { id: u['id'], name: u['name'], avatar },
+    user:
+      avatar === undefined
+        ? { id: u['id'], name: u['name'] }
+        : { id: u['id'], name: u['name'], avatar },
     activity,
     away: v['away'],
     since,

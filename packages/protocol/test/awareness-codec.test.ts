@@ -1,0 +1,74 @@
+import fc from 'fast-check'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { describe, expect, it } from 'vitest'
+import {
+  CloseCode,
+  closeAction,
+  encodeAwarenessFrame,
+  HEARTBEAT_FRAME,
+  isHeartbeatFrame,
+  MessageType,
+  readAwarenessUpdate,
+  writeAwarenessUpdate,
+} from '../src/index.js'
+
+const entry = fc.record({
+  clientId: fc.nat({ max: 2 ** 32 - 1 }),
+  clock: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+  json: fc.oneof(fc.constant('null'), fc.json()),
+})
+
+describe('awareness codec', () => {
+  it('round-trips any entries', () => {
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 8 }), (entries) => {
+        const enc = encoding.createEncoder()
+        writeAwarenessUpdate(enc, entries)
+        expect(readAwarenessUpdate(encoding.toUint8Array(enc))).toEqual(entries)
+      }),
+    )
+  })
+
+  it('wraps an update in an awareness frame', () => {
+    const frame = encodeAwarenessFrame([{ clientId: 7, clock: 3, json: 'null' }])
+    const dec = decoding.createDecoder(frame)
+    expect(decoding.readVarUint(dec)).toBe(MessageType.Awareness)
+    expect(readAwarenessUpdate(decoding.readVarUint8Array(dec))).toEqual([
+      { clientId: 7, clock: 3, json: 'null' },
+    ])
+  })
+
+  it('throws, never loops, on truncated or mutated updates', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        try {
+          const entries = readAwarenessUpdate(bytes)
+          expect(entries.length).toBeLessThanOrEqual(bytes.length)
+        } catch (e) {
+          expect(e).toBeInstanceOf(Error)
+        }
+      }),
+      { numRuns: 5000 },
+    )
+  })
+
+  it('knows the 3-byte heartbeat', () => {
+    expect([...HEARTBEAT_FRAME]).toEqual([1, 1, 0])
+    expect(isHeartbeatFrame(HEARTBEAT_FRAME)).toBe(true)
+    expect(isHeartbeatFrame(encodeAwarenessFrame([{ clientId: 1, clock: 1, json: 'null' }]))).toBe(
+      false,
+    )
+  })
+})
+
+describe('close codes', () => {
+  it('steers reconnects', () => {
+    expect(closeAction(CloseCode.BadToken)).toBe('refresh-token')
+    expect(closeAction(CloseCode.Forbidden)).toBe('stop')
+    expect(closeAction(CloseCode.BadRoom)).toBe('stop')
+    expect(closeAction(CloseCode.RateLimited)).toBe('retry')
+    expect(closeAction(CloseCode.Restarting)).toBe('retry')
+    expect(closeAction(1006)).toBe('retry')
+  })
+})
