@@ -1,0 +1,91 @@
+/**
+ * The reply box. Opening it is what "replying" means to other agents: the tab's activity is
+ * `replying` exactly while the editor is open, and `viewing` again once it is closed or the
+ * reply is sent. While open it shows the widget's warning when someone else is replying.
+ */
+import type { PresenceClient } from '@sightline/presence'
+import { h } from './dom.js'
+
+export interface ReplyEditor {
+  readonly el: HTMLElement
+  destroy(): void
+}
+
+export interface ReplyEditorOptions {
+  readonly client: PresenceClient
+  /** Sends the reply; the editor closes when it resolves and stays open when it rejects. */
+  readonly send: (body: string) => Promise<void>
+}
+
+export function createReplyEditor({ client, send }: ReplyEditorOptions): ReplyEditor {
+  const warning = h('sightline-reply-warning')
+  warning.client = client
+  warning.composing = false
+
+  const textarea = h('textarea', {
+    'data-testid': 'reply-editor',
+    'aria-label': 'Reply',
+    rows: 6,
+    placeholder: 'Write your reply…',
+  })
+  const error = h('p', { class: 'error', role: 'alert', hidden: true })
+  const sendButton = h(
+    'button',
+    { type: 'submit', class: 'primary', 'data-testid': 'reply-send' },
+    'Send',
+  )
+  const closeButton = h('button', { type: 'button', 'data-testid': 'reply-close' }, 'Close')
+  const form = h(
+    'form',
+    { class: 'reply-form', hidden: true },
+    warning,
+    textarea,
+    error,
+    h('div', { class: 'actions' }, sendButton, closeButton),
+  )
+  const openButton = h(
+    'button',
+    { type: 'button', class: 'primary', 'data-testid': 'reply-open' },
+    'Reply',
+  )
+
+  function setOpen(open: boolean) {
+    form.hidden = !open
+    openButton.hidden = open
+    warning.composing = open
+    client.setActivity(open ? 'replying' : 'viewing')
+    if (open) textarea.focus()
+  }
+
+  openButton.addEventListener('click', () => setOpen(true))
+  closeButton.addEventListener('click', () => setOpen(false))
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const body = textarea.value.trim()
+    if (body === '') {
+      textarea.focus()
+      return
+    }
+    sendButton.disabled = true
+    error.hidden = true
+    send(body).then(
+      () => {
+        textarea.value = ''
+        sendButton.disabled = false
+        setOpen(false)
+      },
+      (e: Error) => {
+        sendButton.disabled = false
+        error.textContent = `Not sent: ${e.message}`
+        error.hidden = false
+      },
+    )
+  })
+
+  return {
+    el: h('div', { class: 'reply' }, openButton, form),
+    destroy() {
+      warning.client = null
+    },
+  }
+}
