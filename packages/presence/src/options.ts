@@ -1,0 +1,71 @@
+/** Options of `createPresence`, with their units and defaults in one place. */
+import type { PresenceEnvironment } from './environment.js'
+import { PresenceError } from './errors.js'
+import type { WebSocketCtor } from './websocket-like.js'
+
+export interface PresenceOptions {
+  /** Relay base URL, e.g. `ws://127.0.0.1:1234`. */
+  url: string
+  /** Room name, e.g. `conversationRoom(1, 42)`. */
+  room: string
+  /** JWT; this tab's user `{ id: sub, name, avatar }` is read from its claims. */
+  token: string
+  /** Returns a fresh token; called ahead of expiry and after a 4401 close. */
+  getToken?: (() => Promise<string>) | undefined
+  /** WebSocket constructor. Default `globalThis.WebSocket` (pass `ws` in Node). */
+  WebSocket?: WebSocketCtor | undefined
+  /** Page to watch for input, visibility and lifecycle. Default: window/document when present. */
+  environment?: PresenceEnvironment | null | undefined
+  /** Heartbeat period, ms. Default 4000. */
+  heartbeatIntervalMs?: number | undefined
+  /** Silence after a heartbeat that declares the connection dead, ms. Default 10000. */
+  livenessTimeoutMs?: number | undefined
+  /** No input for this long makes the agent away, ms. Default 300000 (5 min). */
+  idleTimeoutMs?: number | undefined
+  /** Backoff window of the first reconnect attempt, ms. Default 250. */
+  reconnectMinDelayMs?: number | undefined
+  /** Largest backoff window, ms. Default 5000. */
+  reconnectMaxDelayMs?: number | undefined
+}
+
+export const defaultPresenceOptions = Object.freeze({
+  heartbeatIntervalMs: 4000,
+  livenessTimeoutMs: 10_000,
+  idleTimeoutMs: 300_000,
+  reconnectMinDelayMs: 250,
+  reconnectMaxDelayMs: 5000,
+})
+
+/** How often this tab renews its own state (ms, monotonic), as y-protocols would. */
+export const RENEW_INTERVAL_MS = 15_000
+
+export type ResolvedTimings = { -readonly [K in keyof typeof defaultPresenceOptions]: number }
+
+/** Applies defaults and refuses values that would break liveness, naming the option. */
+export function resolveTimings(options: PresenceOptions): ResolvedTimings {
+  const resolved: ResolvedTimings = { ...defaultPresenceOptions }
+  for (const key of Object.keys(defaultPresenceOptions) as (keyof ResolvedTimings)[]) {
+    const value = options[key]
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new PresenceError('bad-option', `${key} must be a positive number of ms, got ${value}`)
+    }
+    resolved[key] = value
+  }
+  if (resolved.heartbeatIntervalMs >= resolved.livenessTimeoutMs) {
+    throw new PresenceError('bad-option', 'heartbeatIntervalMs must be below livenessTimeoutMs')
+  }
+  if (resolved.reconnectMinDelayMs > resolved.reconnectMaxDelayMs) {
+    throw new PresenceError('bad-option', 'reconnectMinDelayMs must not exceed reconnectMaxDelayMs')
+  }
+  return resolved
+}
+
+/** The WebSocket to use: the option, else the global one. */
+export function resolveWebSocket(ctor: WebSocketCtor | undefined): WebSocketCtor {
+  const found = ctor ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket
+  if (found === undefined) {
+    throw new PresenceError('no-websocket', 'no WebSocket available: pass options.WebSocket')
+  }
+  return found
+}

@@ -1,0 +1,282 @@
+/**
+ * One tab's presence in one room: its own awareness state out, everybody else's folded in.
+ *
+ * The relay owns liveness and clocks (docs/architecture.md), so this client turns off
+ * y-protocols' wall-clock expiry of remote states (a laptop waking up would mass-expire live
+ * peers) and relies on the relay's removals plus its own connection liveness instead.
+ */
+import {
+  type Activity,
+  foldViewers,
+  MessageType,
+  type PresenceState,
+  type PresenceUser,
+  readPresenceState,
+  type Viewer,
+} from '@sightline/protocol'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
+import * as syncProtocol from 'y-protocols/sync'
+import * as Y from 'yjs'
+import { type ConnectionStatus, createConnection } from './connection.js'
+import { defaultEnvironment, isPersisted, listen } from './environment.js'
+import { acceptableAwarenessUpdate, ownAwarenessFrame, syncUpdateFrame } from './frames.js'
+import { createIdleTracker } from './idle.js'
+import {
+  type PresenceOptions,
+  RENEW_INTERVAL_MS,
+  resolveTimings,
+  resolveWebSocket,
+} from './options.js'
+import { tokenUser } from './token.js'
+
+export interface PresenceClient {
+  readonly status: ConnectionStatus
+  /** Other agents, folded by user id (local user excluded), in `foldViewers` order. */
+  readonly others: readonly Viewer[]
+  readonly user: PresenceUser
+  readonly activity: Activity
+  readonly away: boolean
+  /** The room's document (ephemeral signals such as "a reply was sent"). */
+  readonly doc: Y.Doc
+  /** This tab's awareness client ID. */
+  readonly clientId: number
+  setActivity(activity: Activity): void
+  /** Manual override of away; the automatic idle/visibility detection changes it again later. */
+  setAway(away: boolean): void
+  /** Called now and whenever the folded list changes; returns an unsubscribe function. */
+  subscribe(listener: (others: readonly Viewer[]) => void): () => void
+  /** Called now and on every status change; returns an unsubscribe function. */
+  onStatus(listener: (status: ConnectionStatus) => void): () => void
+  /** Removes this tab's state for everyone at once (one frame) and closes the socket. */
+  destroy(): void
+}
+
+/** Origin of local awareness changes in y-protocols' events. */
+const LOCAL = 'local'
+/** Origin of the removals this client makes itself when its connection is lost. */
+const CONNECTION_LOST = 'connection-lost'
+
+/** Joins `options.room` on the relay and keeps this tab's presence there until `destroy()`. */
+export function createPresence(options: PresenceOptions): PresenceClient {
+  const timings = resolveTimings(options)
+  const WebSocket = resolveWebSocket(options.WebSocket)
+  const user = tokenUser(options.token)
+  const environment = options.environment === undefined ? defaultEnvironment() : options.environment
+
+  const doc = new Y.Doc()
+  const awareness = new Awareness(doc)
+  // y-protocols expires remote states by wall clock every 3 s; the relay owns that decision.
+  clearInterval(awareness._checkInterval)
+  const clientId = awareness.clientID
+
+  let activity: Activity = 'viewing'
+  let since = Date.now()
+  let destroyed = false
+  let left = false
+  let others: readonly Viewer[] = Object.freeze([])
+  let othersKey = '[]'
+  const othersListeners = new Set<(others: readonly Viewer[]) => void>()
+  const statusListeners = new Set<(status: ConnectionStatus) => void>()
+
+  const idle = createIdleTracker({
+    environment,
+    idleTimeoutMs: timings.idleTimeoutMs,
+    onChange: (away) => setAway(away),
+  })
+  let away = idle.away
+
+  let lastRenewedAt = performance.now()
+  const localState = (): PresenceState => ({ user, activity, away, since })
+  awareness.setLocalState(localState())
+
+  const connection = createConnection(
+    {
+      url: options.url,
+      room: options.room,
+      token: options.token,
+      getToken: options.getToken,
+      WebSocket,
+      environment,
+      ...timings,
+    },
+    {
+      open: (send) => send(ownAwarenessFrame(awareness)),
+      message: (frame, reply) => receive(frame, reply),
+      lost: () => clearRemoteStates(),
+      status: (status) => {
+        for (const listener of statusListeners) listener(status)
+      },
+    },
+  )
+
+  // Send this tab's entry, and only it, whenever it changes locally (including renewals).
+  awareness.on('update', ({ added, updated, removed }: AwarenessChanges, origin: unknown) => {
+    if (origin !== LOCAL) return
+    if ([added, updated, removed].some((ids) => ids.includes(clientId))) {
+      connection.send(ownAwarenessFrame(awareness))
+      lastRenewedAt = performance.now()
+    }
+  })
+  awareness.on('change', refreshOthers)
+  doc.on('update', (update: Uint8Array, origin: unknown) => {
+    if (origin !== connection) connection.send(syncUpdateFrame(update))
+  })
+
+  // Renew the local state as y-protocols would, but on the monotonic clock.
+  const renewTimer = setInterval(
+    () => {
+      if (performance.now() - lastRenewedAt < RENEW_INTERVAL_MS) return
+      const state = awareness.getLocalState()
+      if (state !== null) awareness.setLocalState(state)
+    },
+    Math.min(RENEW_INTERVAL_MS / 3, timings.heartbeatIntervalMs),
+  )
+
+  function receive(frame: Uint8Array, reply: (frame: Uint8Array) => void): void {
+    const decoder = decoding.createDecoder(frame)
+    const type = decoding.readVarUint(decoder)
+    switch (type) {
+      case MessageType.Sync: {
+        const encoder = encoding.createEncoder()
+        encoding.writeVarUint(encoder, MessageType.Sync)
+        syncProtocol.readSyncMessage(decoder, encoder, doc, connection)
+        if (encoding.length(encoder) > 1) reply(encoding.toUint8Array(encoder))
+        return
+      }
+      case MessageType.Awareness: {
+        const update = acceptableAwarenessUpdate(decoding.readVarUint8Array(decoder), clientId)
+        if (update !== null) applyAwarenessUpdate(awareness, update, connection)
+        return
+      }
+      case MessageType.QueryAwareness:
+        if (awareness.getLocalState() !== null) reply(ownAwarenessFrame(awareness))
+        return
+      default:
+        // Auth (unused by Sightline) and frame types from newer peers: nothing to do.
+        return
+    }
+  }
+
+  /** The connection is gone: nobody it told us about can be trusted to still be here. */
+  function clearRemoteStates(): void {
+    const remote = [...awareness.getStates().keys()].filter((id) => id !== clientId)
+    removeAwarenessStates(awareness, remote, CONNECTION_LOST)
+    // Forget their clocks too, so whatever the relay sends after reconnecting applies.
+    for (const id of [...awareness.meta.keys()]) if (id !== clientId) awareness.meta.delete(id)
+  }
+
+  function refreshOthers(): void {
+    const states: PresenceState[] = []
+    for (const [id, raw] of awareness.getStates()) {
+      if (id === clientId) continue
+      const state = readPresenceState(raw)
+      if (state !== null) states.push(state)
+    }
+    const next = foldViewers(states, { excludeUserId: user.id })
+    const key = JSON.stringify(next)
+    if (key === othersKey) return
+    othersKey = key
+    others = Object.freeze(next)
+    for (const listener of othersListeners) listener(others)
+  }
+
+  function publish(): void {
+    if (!destroyed && !left) awareness.setLocalState(localState())
+  }
+
+  function setAway(next: boolean): void {
+    if (next === away) return
+    away = next
+    publish()
+  }
+
+  /** Leaves the room for everyone (pagehide): one null frame, then close with 1000. */
+  function leave(): void {
+    if (left) return
+    left = true
+    awareness.setLocalState(null)
+    connection.stop()
+  }
+
+  /** Comes back after `leave()` (a page restored from the back/forward cache). */
+  function rejoin(): void {
+    if (!left || destroyed) return
+    left = false
+    awareness.setLocalState(localState())
+    connection.start()
+  }
+
+  const stopLifecycle =
+    environment === null
+      ? () => {}
+      : (() => {
+          const stopHide = listen(environment.window, ['pagehide'], () => leave())
+          const stopShow = listen(environment.window, ['pageshow'], (event) => {
+            if (isPersisted(event)) rejoin()
+          })
+          return () => {
+            stopHide()
+            stopShow()
+          }
+        })()
+
+  return {
+    get status() {
+      return connection.status
+    },
+    get others() {
+      return others
+    },
+    user,
+    get activity() {
+      return activity
+    },
+    get away() {
+      return away
+    },
+    doc,
+    clientId,
+    setActivity(next) {
+      if (next === activity) return
+      activity = next
+      since = Date.now()
+      publish()
+    },
+    setAway,
+    subscribe(listener) {
+      othersListeners.add(listener)
+      listener(others)
+      return () => othersListeners.delete(listener)
+    },
+    onStatus(listener) {
+      statusListeners.add(listener)
+      listener(connection.status)
+      return () => statusListeners.delete(listener)
+    },
+    destroy() {
+      if (destroyed) return
+      leave()
+      destroyed = true
+      connection.destroy()
+      stopLifecycle()
+      idle.destroy()
+      clearInterval(renewTimer)
+      awareness.off('change', refreshOthers)
+      awareness.destroy()
+      doc.destroy()
+      clearRemoteStates()
+      others = Object.freeze([])
+      othersKey = '[]'
+      othersListeners.clear()
+      statusListeners.clear()
+    },
+  }
+}
+
+interface AwarenessChanges {
+  readonly added: number[]
+  readonly updated: number[]
+  readonly removed: number[]
+}
