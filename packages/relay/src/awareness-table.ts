@@ -1,0 +1,156 @@
+/**
+ * The awareness states of one room, as the relay sees them. The relay owns the clocks it
+ * forwards: every state it sends carries a relay clock `max(previous + 1, Date.now())`, so
+ * clocks rise for each client ID, also across relay restarts, and receivers never ignore a
+ * live peer because its tab re-announced with an old clock (y-websocket#122).
+ *
+ * Ownership: a connection introduces a client ID with its first non-null state and owns it
+ * from then on, also while it is null (the reference server forgets that case and leaves a
+ * ghost). Releasing an owner turns its live states into removals. A removed client ID stays
+ * as a tombstone (json "null", no owner) so its clock keeps rising until the room is freed.
+ */
+import type { AwarenessEntry } from '@sightline/protocol'
+
+/** Who may own a client ID: a connection, identified for takeovers by its token subject. */
+export interface AwarenessOwner {
+  readonly subject: string
+}
+
+interface AwarenessRecord<O> {
+  /** The last relay clock handed out for this client ID. */
+  clock: number
+  /** The first relay clock handed out for it: clocks in [firstClock, clock] came from us. */
+  readonly firstClock: number
+  /** The state's JSON text exactly as its owner wrote it; "null" once removed. */
+  json: string
+  owner: O | null
+  /** When (monotonic ms) the state was last forwarded to the whole room. */
+  lastSentAt: number
+}
+
+/**
+ * What to do with one inbound entry:
+ * - `write`: the writer owns (or may take) this client ID; forward after checking identity;
+ * - `echo`: a copy of what the relay sent, or a no-op; drop silently;
+ * - `forged`: an attempt to write a client ID owned by another connection; drop and count.
+ */
+export type EntryVerdict = 'write' | 'echo' | 'forged'
+
+export const NULL_STATE = 'null'
+
+export interface AwarenessClock {
+  /** Wall clock in ms (relay clocks are based on it). */
+  wall(): number
+  /** Monotonic ms (refresh timing). */
+  mono(): number
+}
+
+const systemClock: AwarenessClock = { wall: () => Date.now(), mono: () => performance.now() }
+
+export class AwarenessTable<O extends AwarenessOwner> {
+  readonly #records = new Map<number, AwarenessRecord<O>>()
+  readonly #clock: AwarenessClock
+
+  constructor(clock: AwarenessClock = systemClock) {
+    this.#clock = clock
+  }
+
+  /** Decides how an entry written by `writer` is handled (see EntryVerdict). */
+  classify(writer: O, entry: AwarenessEntry): EntryVerdict {
+    const r = this.#records.get(entry.clientId)
+    const isNull = entry.json === NULL_STATE
+    if (r === undefined) return isNull ? 'echo' : 'write'
+    if (r.owner === writer) return isNull && r.json === NULL_STATE ? 'echo' : 'write'
+    const issued = entry.clock >= r.firstClock && entry.clock <= r.clock
+    // A released client ID may be claimed again, but not by replaying what we sent.
+    if (r.owner === null) return issued || isNull ? 'echo' : 'write'
+    // A reconnecting tab takes its client ID over from its own, not yet reaped connection.
+    if (r.owner.subject === writer.subject && !issued) return 'write'
+    // Stock y-websocket providers re-send entries they received (yjs/yjs#732).
+    if (entry.clock <= r.clock || entry.json === r.json) return 'echo'
+    return 'forged'
+  }
+
+  /** Records `json` for `clientId`, owned by `owner`, and returns it with a fresh relay clock. */
+  commit(owner: O, clientId: number, json: string): AwarenessEntry {
+    const r = this.#records.get(clientId)
+    const now = this.#clock.mono()
+    if (r === undefined) {
+      const clock = this.#clock.wall()
+      this.#records.set(clientId, { clock, firstClock: clock, json, owner, lastSentAt: now })
+      return { clientId, clock, json }
+    }
+    r.clock = this.#next(r)
+    r.json = json
+    r.owner = owner
+    r.lastSentAt = now
+    return { clientId, clock: r.clock, json }
+  }
+
+  /**
+   * Releases every client ID `owner` owns and returns removals (fresh clocks) for those that
+   * were live: what the others must receive, in one frame, when that connection goes away.
+   */
+  release(owner: O): AwarenessEntry[] {
+    const removed: AwarenessEntry[] = []
+    for (const [clientId, r] of this.#records) {
+      if (r.owner !== owner) continue
+      r.owner = null
+      if (r.json === NULL_STATE) continue
+      r.json = NULL_STATE
+      r.clock = this.#next(r)
+      removed.push({ clientId, clock: r.clock, json: NULL_STATE })
+    }
+    return removed
+  }
+
+  /**
+   * Every live state with a fresh relay clock, for one connection that needs them all (a
+   * newcomer, or a query-awareness). Fresh clocks matter: a stock provider that reconnects
+   * keeps the clocks it saw and would ignore states that do not rise above them.
+   */
+  snapshot(): AwarenessEntry[] {
+    const states: AwarenessEntry[] = []
+    for (const [clientId, r] of this.#records) {
+      if (r.json === NULL_STATE) continue
+      r.clock = this.#next(r)
+      states.push({ clientId, clock: r.clock, json: r.json })
+    }
+    return states
+  }
+
+  /**
+   * Live states not forwarded for `refreshIntervalMs`, with fresh relay clocks, grouped by
+   * owner (an owner must not receive its own state back). Marks them as just forwarded.
+   */
+  takeDue(refreshIntervalMs: number): Map<O, AwarenessEntry[]> {
+    const now = this.#clock.mono()
+    const due = new Map<O, AwarenessEntry[]>()
+    for (const [clientId, r] of this.#records) {
+      if (r.json === NULL_STATE || r.owner === null || now - r.lastSentAt < refreshIntervalMs)
+        continue
+      r.clock = this.#next(r)
+      r.lastSentAt = now
+      const list = due.get(r.owner) ?? []
+      list.push({ clientId, clock: r.clock, json: r.json })
+      due.set(r.owner, list)
+    }
+    return due
+  }
+
+  /** Number of live (non-null) states. */
+  get liveCount(): number {
+    let n = 0
+    for (const r of this.#records.values()) if (r.json !== NULL_STATE) n++
+    return n
+  }
+
+  /** The owner of `clientId`, if any (for tests and logs). */
+  ownerOf(clientId: number): O | null {
+    return this.#records.get(clientId)?.owner ?? null
+  }
+
+  #next(r: AwarenessRecord<O>): number {
+    return Math.max(r.clock + 1, this.#clock.wall())
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The relay decides whether a connection is alive. One sweep per relay (never a timer per
+ * connection) runs every `sweepIntervalMs`:
+ *
+ * - silent for `pingIntervalMs`: one WebSocket ping (browsers answer it in their network
+ *   stack, so a hidden, throttled or frozen tab stays alive while its socket does);
+ * - silent so long that the next sweep would come after `livenessTimeoutMs`: terminated now,
+ *   and its states removed for everyone, so the bound holds exactly;
+ * - token expired: closed with 4401;
+ * - every state not forwarded for `refreshIntervalMs` is re-sent with a fresh relay clock,
+ *   so no receiver (stock y-protocols drops peers silent for 30 s) drops a live peer.
+ *
+ * "Silent" is measured with `performance.now()` from the last inbound frame or pong.
+ */
+import { CloseCode } from '@sightline/protocol'
+import type { RelayOptions } from './options.js'
+
+/** What the sweep needs from a connection. */
+export interface LiveConnection {
+  readonly lastSeen: number
+  readonly pinged: boolean
+  readonly claims: { readonly exp: number }
+  ping(): void
+  terminate(): void
+  close(code: CloseCode): void
+  readonly log: { info(obj: object, msg: string): void }
+}
+
+/** What the sweep needs from a room. */
+export interface RefreshableRoom {
+  refresh(refreshIntervalMs: number): void
+}
+
+export type SweepOptions = Pick<
+  RelayOptions,
+  | 'pingIntervalMs'
+  | 'livenessTimeoutMs'
+  | 'refreshIntervalMs'
+  | 'sweepIntervalMs'
+  | 'clockToleranceSec'
+>
+
+/** One pass over every connection and room (see the file header). */
+export function sweep(
+  connections: Iterable<LiveConnection>,
+  rooms: Iterable<RefreshableRoom>,
+  options: SweepOptions,
+  now: number = performance.now(),
+  wallMs: number = Date.now(),
+): void {
+  // Copy first: closing a connection removes it from the live set.
+  for (const c of [...connections]) {
+    const silent = now - c.lastSeen
+    if ((c.claims.exp + options.clockToleranceSec) * 1000 <= wallMs) {
+      c.log.info({ exp: c.claims.exp }, 'token expired')
+      c.close(CloseCode.BadToken)
+    } else if (silent + options.sweepIntervalMs > options.livenessTimeoutMs) {
+      c.log.info({ silentMs: Math.round(silent) }, 'liveness timeout')
+      c.terminate()
+    } else if (silent >= options.pingIntervalMs && !c.pinged) {
+      c.ping()
+    }
+  }
+  for (const room of [...rooms]) room.refresh(options.refreshIntervalMs)
+}
+
+/** Starts the relay's single sweep; returns a function that stops it. */
+export function startSweep(run: () => void, sweepIntervalMs: number): () => void {
+  const timer = setInterval(run, sweepIntervalMs)
+  timer.unref()
+  return () => clearInterval(timer)
+}

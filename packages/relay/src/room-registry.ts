@@ -1,0 +1,37 @@
+/**
+ * The rooms of one relay, in memory. A room exists while it has a connection: it is created
+ * by the first and deleted, with its document and awareness table, when the last one leaves.
+ */
+import { Room, type RoomPeer } from './room.js'
+
+export class RoomRegistry {
+  readonly #rooms = new Map<string, Room>()
+
+  get size(): number {
+    return this.#rooms.size
+  }
+
+  /** The room named `name`, created if needed, with `peer` joined to it. */
+  join(name: string, peer: RoomPeer): Room {
+    let room = this.#rooms.get(name)
+    if (room === undefined) {
+      room = new Room(name)
+      this.#rooms.set(name, room)
+    }
+    room.join(peer)
+    return room
+  }
+
+  /** Takes `peer` out of `room` and frees the room if it is now empty. */
+  leave(room: Room, peer: RoomPeer): void {
+    room.leave(peer)
+    if (room.size === 0 && this.#rooms.get(room.name) === room) {
+      this.#rooms.delete(room.name)
+      room.destroy()
+    }
+  }
+
+  values(): IterableIterator<Room> {
+    return this.#rooms.values()
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * One room: the connections in it, its Y.Doc (y-protocols sync) and its awareness table.
+ * The room forwards bytes: each outgoing frame is encoded once and the same bytes go to
+ * every other connection; nothing is echoed to its sender.
+ */
+import {
+  encodeAwarenessFrame,
+  HEARTBEAT_FRAME,
+  MessageType,
+  type SightlineClaims,
+} from '@sightline/protocol'
+import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
+import * as Y from 'yjs'
+import { type AwarenessOwner, AwarenessTable, NULL_STATE } from './awareness-table.js'
+import { RelayError, RelayErrorCode } from './errors.js'
+import { checkIdentity } from './identity.js'
+import { decodeFrame, type ParsedEntry } from './inbound-frame.js'
+
+/** What a room needs from a connection. */
+export interface RoomPeer extends AwarenessOwner {
+  readonly id: string
+  readonly claims: SightlineClaims
+  send(frame: Uint8Array): void
+}
+
+/** The result of handling one inbound frame. */
+export interface ReceiveResult {
+  /** Entries for client IDs owned by another connection that were not mere echoes. */
+  readonly forged: number
+}
+
+const NOTHING_FORGED: ReceiveResult = Object.freeze({ forged: 0 })
+
+export class Room {
+  readonly name: string
+  readonly doc = new Y.Doc()
+  readonly awareness = new AwarenessTable<RoomPeer>()
+  readonly #peers = new Set<RoomPeer>()
+
+  constructor(name: string) {
+    this.name = name
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, MessageType.Sync)
+      syncProtocol.writeUpdate(encoder, update)
+      this.broadcast(encoding.toUint8Array(encoder), origin)
+    })
+  }
+
+  get size(): number {
+    return this.#peers.size
+  }
+
+  /** Adds `peer` and sends it sync step 1, sync step 2 and every current state. */
+  join(peer: RoomPeer): void {
+    this.#peers.add(peer)
+    const step1 = encoding.createEncoder()
+    encoding.writeVarUint(step1, MessageType.Sync)
+    syncProtocol.writeSyncStep1(step1, this.doc)
+    peer.send(encoding.toUint8Array(step1))
+    const step2 = encoding.createEncoder()
+    encoding.writeVarUint(step2, MessageType.Sync)
+    syncProtocol.writeSyncStep2(step2, this.doc)
+    peer.send(encoding.toUint8Array(step2))
+    const states = this.awareness.snapshot()
+    if (states.length > 0) peer.send(encodeAwarenessFrame(states))
+  }
+
+  /** Removes `peer` and tells everyone else, in one frame, that its states are gone. */
+  leave(peer: RoomPeer): void {
+    if (!this.#peers.delete(peer)) return
+    const removed = this.awareness.release(peer)
+    if (removed.length > 0) this.broadcast(encodeAwarenessFrame(removed), peer)
+  }
+
+  /**
+   * Handles one frame from `peer`. Throws RelayError `bad_frame` (malformed frame or state)
+   * or `identity_mismatch`; then nothing of that frame has been forwarded.
+   */
+  receive(peer: RoomPeer, bytes: Uint8Array): ReceiveResult {
+    const frame = decodeFrame(bytes)
+    switch (frame.kind) {
+      case 'sync-step1':
+        peer.send(this.#syncStep2For(frame.stateVector))
+        return NOTHING_FORGED
+      case 'sync-update':
+        this.#applyUpdate(peer, frame.update)
+        return NOTHING_FORGED
+      case 'awareness':
+        if (frame.entries.length === 0) {
+          peer.send(HEARTBEAT_FRAME)
+          return NOTHING_FORGED
+        }
+        return this.#receiveAwareness(peer, frame.entries)
+      case 'query-awareness':
+        peer.send(encodeAwarenessFrame(this.awareness.snapshot()))
+        return NOTHING_FORGED
+    }
+  }
+
+  /** Re-sends, with fresh relay clocks, states not forwarded for `refreshIntervalMs`. */
+  refresh(refreshIntervalMs: number): void {
+    for (const [owner, entries] of this.awareness.takeDue(refreshIntervalMs)) {
+      this.broadcast(encodeAwarenessFrame(entries), owner)
+    }
+  }
+
+  /** Sends the same bytes to every connection except `except`. */
+  broadcast(frame: Uint8Array, except: unknown): void {
+    for (const peer of this.#peers) if (peer !== except) peer.send(frame)
+  }
+
+  destroy(): void {
+    this.doc.destroy()
+  }
+
+  #receiveAwareness(peer: RoomPeer, entries: readonly ParsedEntry[]): ReceiveResult {
+    let forged = 0
+    const writes: ParsedEntry[] = []
+    for (const entry of entries) {
+      const verdict = this.awareness.classify(peer, entry)
+      if (verdict === 'forged') forged++
+      if (verdict !== 'write') continue
+      if (entry.json !== NULL_STATE) {
+        const check = checkIdentity(entry.value, peer.claims)
+        if (!check.ok && check.reason === 'invalid') {
+          throw new RelayError(RelayErrorCode.BadFrame, 'awareness state is not a presence state')
+        }
+        if (!check.ok) {
+          throw new RelayError(
+            RelayErrorCode.IdentityMismatch,
+            'awareness state names another user',
+          )
+        }
+      }
+      writes.push(entry)
+    }
+    if (writes.length > 0) {
+      const out = writes.map((e) => this.awareness.commit(peer, e.clientId, e.json))
+      this.broadcast(encodeAwarenessFrame(out), peer)
+    }
+    return forged === 0 ? NOTHING_FORGED : { forged }
+  }
+
+  #syncStep2For(stateVector: Uint8Array): Uint8Array {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Sync)
+    encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
+    try {
+      encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(this.doc, stateVector))
+    } catch (cause) {
+      throw new RelayError(RelayErrorCode.BadFrame, 'malformed state vector', { cause })
+    }
+    return encoding.toUint8Array(encoder)
+  }
+
+  #applyUpdate(peer: RoomPeer, update: Uint8Array): void {
+    try {
+      Y.applyUpdate(this.doc, update, peer)
+    } catch (cause) {
+      throw new RelayError(RelayErrorCode.BadFrame, 'malformed document update', { cause })
+    }
+  }
+}

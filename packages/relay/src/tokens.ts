@@ -1,0 +1,112 @@
+/**
+ * Token verification. The relay accepts exactly one algorithm, fixed by its configuration
+ * (HS256 for a shared secret; EdDSA, ES256 or RS256 for a public key); the token's own `alg`
+ * header is only compared against it, never trusted. `exp` is required.
+ */
+import { createPublicKey } from 'node:crypto'
+import { PresenceLimits, type SightlineClaims } from '@sightline/protocol'
+import { type CryptoKey, importJWK, importSPKI, type JWK, jwtVerify } from 'jose'
+import { z } from 'zod'
+import { RelayError, RelayErrorCode } from './errors.js'
+import type { JwtAlgorithm, RelayOptions } from './options.js'
+
+/** Checks a token and returns its claims; rejects with a RelayError `bad_token`. */
+export interface TokenVerifier {
+  readonly algorithm: 'HS256' | JwtAlgorithm
+  verify(token: string): Promise<SightlineClaims>
+}
+
+const ClaimsSchema = z.object({
+  sub: z.string().min(1).max(PresenceLimits.idLength),
+  name: z.string().min(1).max(PresenceLimits.nameLength),
+  avatar: z.string().min(1).max(PresenceLimits.avatarLength).optional(),
+  rooms: z.array(z.string().min(1).max(300)).max(1000),
+  exp: z.number(),
+})
+
+type KeyMaterial = Uint8Array | CryptoKey | JWK
+
+/** Builds the verifier for the configured key. Rejects with `config` when the key is unusable. */
+export async function createTokenVerifier(
+  options: Pick<RelayOptions, 'jwtSecret' | 'jwtPublicKey' | 'jwtAlgorithm' | 'clockToleranceSec'>,
+): Promise<TokenVerifier> {
+  let key: KeyMaterial
+  let algorithm: 'HS256' | JwtAlgorithm
+  if (options.jwtSecret) {
+    key = new TextEncoder().encode(options.jwtSecret)
+    algorithm = 'HS256'
+  } else if (options.jwtPublicKey) {
+    ;({ key, algorithm } = await importPublicKey(options.jwtPublicKey, options.jwtAlgorithm))
+  } else {
+    throw new RelayError(RelayErrorCode.Config, 'no token key configured (secret or public key)')
+  }
+  const verifyOptions = {
+    algorithms: [algorithm],
+    requiredClaims: ['exp', 'sub'],
+    clockTolerance: options.clockToleranceSec,
+  }
+  return {
+    algorithm,
+    async verify(token: string): Promise<SightlineClaims> {
+      let payload: unknown
+      try {
+        ;({ payload } = await jwtVerify(token, key, verifyOptions))
+      } catch (cause) {
+        throw new RelayError(RelayErrorCode.BadToken, `token rejected: ${describe(cause)}`, {
+          cause,
+        })
+      }
+      const claims = ClaimsSchema.safeParse(payload)
+      if (!claims.success) {
+        const fields = claims.error.issues.map((i) => i.path.join('.') || 'payload').join(', ')
+        throw new RelayError(RelayErrorCode.BadToken, `token claims invalid: ${fields}`, {
+          cause: claims.error,
+        })
+      }
+      const { sub, name, avatar, rooms, exp } = claims.data
+      return avatar === undefined ? { sub, name, rooms, exp } : { sub, name, avatar, rooms, exp }
+    },
+  }
+}
+
+async function importPublicKey(
+  text: string,
+  configured: JwtAlgorithm | undefined,
+): Promise<{ key: CryptoKey | Uint8Array; algorithm: JwtAlgorithm }> {
+  const trimmed = text.trim()
+  try {
+    if (trimmed.startsWith('{')) {
+      const jwk = JSON.parse(trimmed) as JWK
+      const algorithm = configured ?? inferAlgorithm(createPublicKey({ key: jwk, format: 'jwk' }))
+      return { key: await importJWK(jwk, algorithm), algorithm }
+    }
+    const algorithm = configured ?? inferAlgorithm(createPublicKey(trimmed))
+    return { key: await importSPKI(trimmed, algorithm), algorithm }
+  } catch (cause) {
+    if (cause instanceof RelayError) throw cause
+    throw new RelayError(
+      RelayErrorCode.Config,
+      `SIGHTLINE_JWT_PUBLIC_KEY / jwtPublicKey is not a usable PEM (SPKI) or JWK public key${
+        configured ? ` for ${configured}` : ''
+      }: ${describe(cause)}`,
+      { cause },
+    )
+  }
+}
+
+function inferAlgorithm(key: ReturnType<typeof createPublicKey>): JwtAlgorithm {
+  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA'
+  if (key.asymmetricKeyType === 'rsa') return 'RS256'
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
+    return 'ES256'
+  }
+  throw new RelayError(
+    RelayErrorCode.Config,
+    `cannot infer the algorithm of a ${key.asymmetricKeyType} public key; set SIGHTLINE_JWT_ALGORITHM`,
+  )
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return (error as { code?: string }).code ?? error.message
+  return String(error)
+}
