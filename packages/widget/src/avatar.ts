@@ -20,11 +20,14 @@ export function initials(name: string): string {
   return last === undefined ? letter(first) : letter(first) + letter(last)
 }
 
-/** A hue in [0, 360) from a string hash: the same user gets the same colour everywhere. */
+/**
+ * A hue in [0, 360) from the id: FNV-1a, spread by the golden angle so that neighbouring ids
+ * ("1", "2", "3") still get clearly different colours.
+ */
 export function avatarHue(id: string): number {
-  let h = 0
-  for (let i = 0; i < id.length; i++) h = (Math.imul(h, 31) + id.charCodeAt(i)) | 0
-  return Math.abs(h) % 360
+  let h = 0x811c9dc5
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193)
+  return Math.floor(((h >>> 0) * 137.508) % 360)
 }
 
 /**

@@ -49,7 +49,7 @@ export class SightlineViewers extends LitElement {
         position: relative;
         display: inline-flex;
         align-items: center;
-        gap: 6px;
+        gap: 8px;
       }
       .viewer[data-away='true'] .chip,
       .viewer[data-away='true'] .label {
@@ -62,7 +62,8 @@ export class SightlineViewers extends LitElement {
         outline: none;
       }
       .chip:focus-visible {
-        box-shadow: 0 0 0 2px var(--_surface), 0 0 0 4px var(--_focus);
+        outline: 2px solid var(--_focus);
+        outline-offset: calc(var(--_ring-width) * 2 + 2px);
       }
       .viewer[data-activity='replying'] .avatar {
         box-shadow: 0 0 0 var(--_ring-width) var(--_surface),
@@ -109,7 +110,8 @@ export class SightlineViewers extends LitElement {
         outline: none;
       }
       .overflow:focus-visible {
-        box-shadow: 0 0 0 2px var(--_focus);
+        outline: 2px solid var(--_focus);
+        outline-offset: 2px;
       }
       .tooltip {
         position: absolute;
