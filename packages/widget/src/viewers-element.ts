@@ -197,7 +197,7 @@ export class SightlineViewers extends LitElement {
     return html`${
       sorted.length === 0
         ? nothing
-        : html`<div role="group" aria-label=${this.label} data-testid="viewers">
+        : html`<div role="group" aria-label=${this.label}>
             <ul class="viewers" role="list">
               ${shown.map((v, i) => this.renderViewer(v, i))}
               ${hidden.length > 0 ? this.renderOverflow(hidden) : nothing}
