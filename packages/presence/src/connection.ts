@@ -1,8 +1,8 @@
 /**
  * One tab's connection to a relay room: open, keep alive, reconnect, refresh the token.
  *
- * States: `connecting` (first attempt) -> `connected` -> `reconnecting` (lost; waiting for a
- * backoff delay, a token, or a socket to open) -> `connected` ... and finally `closed`.
+ * States: `connecting` (until the first socket opens) -> `connected` -> `reconnecting` (lost;
+ * waiting for a backoff delay, a token, or a socket to open) -> `connected` ... -> `closed`.
  *
  * Liveness (docs/architecture.md): browsers cannot see WebSocket pings, so the tab sends a
  * heartbeat frame every `heartbeatIntervalMs` and the relay answers it. When nothing arrived for
@@ -31,6 +31,7 @@ import {
   type MessageEventLike,
   messageBytes,
   OPEN,
+  sendable,
   type WebSocketCtor,
   type WebSocketLike,
 } from './websocket-like.js'
@@ -150,7 +151,7 @@ class RelayConnection implements Connection {
   send(frame: Uint8Array): boolean {
     const target = this.#sendTarget()
     if (target === null) return false
-    target.send(frame)
+    target.send(sendable(frame))
     return true
   }
 
@@ -231,13 +232,13 @@ class RelayConnection implements Connection {
       this.#lastReceivedAt = now
       this.#graceFrom = now
       this.#lastHeartbeatAt = Number.NEGATIVE_INFINITY
-      this.handlers.open((frame) => socket.send(frame))
+      this.handlers.open((frame) => socket.send(sendable(frame)))
       this.#setStatus('connected')
       this.#schedule()
     } else if (this.#handover?.socket === socket) {
       this.#handover.openedAt = this.#now()
-      this.handlers.open((frame) => socket.send(frame))
-      socket.send(HEARTBEAT_FRAME)
+      this.handlers.open((frame) => socket.send(sendable(frame)))
+      socket.send(sendable(HEARTBEAT_FRAME))
     }
   }
 
@@ -254,7 +255,7 @@ class RelayConnection implements Connection {
     }
     try {
       this.handlers.message(frame, (reply) => {
-        if (socket.readyState === OPEN) socket.send(reply)
+        if (socket.readyState === OPEN) socket.send(sendable(reply))
       })
     } catch {
       // A frame we cannot read means this connection is not speaking our protocol any more:
@@ -314,7 +315,7 @@ class RelayConnection implements Connection {
       this.#setStatus('closed')
       return
     }
-    this.#setStatus('reconnecting')
+    this.#setStatus(this.#everConnected ? 'reconnecting' : 'connecting')
     const delay = backoffDelay(this.#attempt++, {
       minDelayMs: this.options.reconnectMinDelayMs,
       maxDelayMs: this.options.reconnectMaxDelayMs,
@@ -352,7 +353,7 @@ class RelayConnection implements Connection {
   #heartbeat(now: number): void {
     const target = this.#socket
     if (target === null || !this.#socketOpen || target.readyState !== OPEN) return
-    target.send(HEARTBEAT_FRAME)
+    target.send(sendable(HEARTBEAT_FRAME))
     this.#lastHeartbeatAt = now
   }
 

@@ -78,7 +78,7 @@ export function createIdleTracker(options: IdleOptions): IdleTracker {
   const onVisibility = (_event: EventLike) => {
     // Coming back to a tab is input; leaving it makes the agent away at once.
     if (doc.visibilityState === 'visible') onInput()
-    else update()
+    update()
   }
 
   const stopInput = listen(environment.window, INPUT_EVENTS, onInput, {

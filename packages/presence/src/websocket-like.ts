@@ -25,7 +25,7 @@ export interface WebSocketLike {
   onmessage: ((event: never) => void) | null
   onclose: ((event: never) => void) | null
   onerror: ((event: never) => void) | null
-  send(data: Uint8Array): void
+  send(data: Uint8Array<ArrayBuffer>): void
   close(code?: number, reason?: string): void
 }
 
@@ -34,6 +34,14 @@ export type WebSocketCtor = new (url: string) => WebSocketLike
 
 /** `readyState` of an open socket (the same number in every implementation). */
 export const OPEN = 1
+
+/**
+ * `frame` typed as the browser's `send` wants it (backed by a plain ArrayBuffer); frames backed
+ * by a SharedArrayBuffer, which we never build, are copied.
+ */
+export function sendable(frame: Uint8Array): Uint8Array<ArrayBuffer> {
+  return frame.buffer instanceof ArrayBuffer ? (frame as Uint8Array<ArrayBuffer>) : frame.slice()
+}
 
 /** The bytes of a binary message, or `null` for text and anything unexpected. */
 export function messageBytes(data: unknown): Uint8Array | null {
