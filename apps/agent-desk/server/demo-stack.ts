@@ -2,7 +2,7 @@
  * A relay and a desk server that trust the same secret: what `pnpm start` runs and what the
  * end-to-end tests run against. Both are real; nothing is mocked.
  */
-import { createRelay, type RelayOptions } from '@sightline/relay'
+import { createRelay, parseRelayEnv, type RelayOptions } from '@sightline/relay'
 import { createDeskServer, deskServerDefaults } from './index.js'
 
 export interface DemoStackOptions {
@@ -16,7 +16,12 @@ export interface DemoStackOptions {
   readonly deskPort?: number
   /** Directory of the built app. Default `apps/agent-desk/dist`. */
   readonly staticDir?: string
-  /** Any other relay options (intervals, logger). Defaults are the relay's. */
+  /**
+   * Environment to read relay settings from (SIGHTLINE_PING_INTERVAL_MS, ...), as the relay
+   * CLI does; secret, host and port always come from these options. Default: none.
+   */
+  readonly relayEnv?: Readonly<Record<string, string | undefined>>
+  /** Any other relay options (intervals, logger); win over `relayEnv`. */
   readonly relay?: Partial<RelayOptions>
 }
 
@@ -29,10 +34,21 @@ export interface DemoStackHandle {
 /** Starts the relay, then the desk server pointing at it. */
 export async function startDemoStack(options: DemoStackOptions): Promise<DemoStackHandle> {
   const host = options.host ?? '127.0.0.1'
+  const port = options.relayPort ?? 1234
+  const fromEnv = options.relayEnv
+    ? parseRelayEnv({
+        ...options.relayEnv,
+        HOST: host,
+        PORT: String(port),
+        SIGHTLINE_JWT_SECRET: options.secret,
+        SIGHTLINE_JWT_PUBLIC_KEY: undefined,
+      }).options
+    : {}
   const relay = await createRelay({
+    ...fromEnv,
     ...options.relay,
     host,
-    port: options.relayPort ?? 1234,
+    port,
     jwtSecret: options.secret,
   })
   let desk: Awaited<ReturnType<typeof createDeskServer>>
