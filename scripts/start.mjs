@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * `pnpm start`: the demo on this machine. Builds the relay (with the packages it needs) and
+ * the agent app, makes up a random development secret, and runs a relay and the desk server
+ * that trust it. Ctrl-C stops both.
+ *
+ * Env: SIGHTLINE_RELAY_PORT (1234), SIGHTLINE_DESK_PORT (5173), HOST (127.0.0.1); the relay's
+ * interval settings (SIGHTLINE_PING_INTERVAL_MS, ...) as documented for `pnpm relay`.
+ */
+import { randomBytes } from 'node:crypto'
+import { tsImport } from 'tsx/esm/api'
+import { buildApp } from './build-app.mjs'
+import { runPnpm } from './run-pnpm.mjs'
+
+function port(name, fallback) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    console.error(`${name} must be a port number 0-65535, got "${raw}"`)
+    process.exit(2)
+  }
+  return value
+}
+
+const relayPort = port('SIGHTLINE_RELAY_PORT', 1234)
+const deskPort = port('SIGHTLINE_DESK_PORT', 5173)
+const host = process.env.HOST || '127.0.0.1'
+
+console.log('Building the relay and the agent app…')
+runPnpm(['--filter', '@sightline/relay...', 'run', 'build'])
+buildApp()
+
+// The desk server is TypeScript run through tsx; it loads the relay just built (dist).
+const { startDemoStack } = await tsImport(
+  '../apps/agent-desk/server/demo-stack.ts',
+  import.meta.url,
+)
+const stack = await startDemoStack({
+  secret: randomBytes(32).toString('base64url'),
+  host,
+  relayPort,
+  deskPort,
+  relayEnv: process.env, // SIGHTLINE_PING_INTERVAL_MS and friends, as for `pnpm relay`
+})
+
+console.log(`
+Sightline demo running
+  relay       ${stack.relayUrl}
+  agent desk  ${stack.deskUrl}
+
+Open ${stack.deskUrl} in two windows and sign in as two different agents.
+Press Ctrl-C to stop.`)
+
+let stopping = false
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1) // a second Ctrl-C does not wait
+    stopping = true
+    console.log('\nStopping…')
+    stack.close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error)
+        process.exit(1)
+      },
+    )
+  })
+}
