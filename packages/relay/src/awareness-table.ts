@@ -145,6 +145,12 @@ export class AwarenessTable<O extends AwarenessOwner> {
     return n
   }
 
+  /** Whether `clientId` has a live (non-null) state. */
+  isLive(clientId: number): boolean {
+    const r = this.#records.get(clientId)
+    return r !== undefined && r.json !== NULL_STATE
+  }
+
   /** The owner of `clientId`, if any (for tests and logs). */
   ownerOf(clientId: number): O | null {
     return this.#records.get(clientId)?.owner ?? null

@@ -117,24 +117,25 @@ export class Room {
 
   #receiveAwareness(peer: RoomPeer, entries: readonly ParsedEntry[]): ReceiveResult {
     let forged = 0
-    const writes: ParsedEntry[] = []
+    const writes: { clientId: number; json: string }[] = []
     for (const entry of entries) {
       const verdict = this.awareness.classify(peer, entry)
       if (verdict === 'forged') forged++
       if (verdict !== 'write') continue
-      if (entry.json !== NULL_STATE) {
+      let json = entry.json
+      if (json !== NULL_STATE) {
         const check = checkIdentity(entry.value, peer.claims)
-        if (!check.ok && check.reason === 'invalid') {
-          throw new RelayError(RelayErrorCode.BadFrame, 'awareness state is not a presence state')
-        }
-        if (!check.ok) {
+        if (!check.ok && check.reason === 'mismatch') {
           throw new RelayError(
             RelayErrorCode.IdentityMismatch,
             'awareness state names another user',
           )
         }
+        // Not a presence state (yet): never forwarded; it withdraws what its owner had set.
+        if (!check.ok) json = NULL_STATE
       }
-      writes.push(entry)
+      if (json === NULL_STATE && !this.awareness.isLive(entry.clientId)) continue
+      writes.push({ clientId: entry.clientId, json })
     }
     if (writes.length > 0) {
       const out = writes.map((e) => this.awareness.commit(peer, e.clientId, e.json))

@@ -13,7 +13,7 @@ import {
 } from '@sightline/protocol'
 import { SignJWT } from 'jose'
 import * as decoding from 'lib0/decoding'
-import { onTestFinished } from 'vitest'
+import { expect, onTestFinished } from 'vitest'
 import WebSocket from 'ws'
 import { createRelay, type RelayHandle, type RelayOptions } from '../src/index.js'
 
@@ -199,4 +199,11 @@ export async function join(
   input: Partial<TokenInput> = {},
 ) {
   return connect(relay, room, await mintToken({ sub, ...input }))
+}
+
+/** A heartbeat round trip: everything `client` sent before has been handled by the relay. */
+export async function settle(client: TestClient): Promise<void> {
+  const n = client.heartbeats()
+  client.heartbeat()
+  await expect.poll(() => client.heartbeats()).toBe(n + 1)
 }

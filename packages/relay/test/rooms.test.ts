@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { join, presence, startRelay, uniqueRoom } from './fixtures.js'
+import { join, presence, settle, startRelay, uniqueRoom } from './fixtures.js'
 
 describe('join and leave', () => {
   it('a newcomer receives the states already in the room', async () => {
@@ -42,6 +42,31 @@ describe('join and leave', () => {
     await expect.poll(() => bob.live().get(11)?.activity).toBe('replying')
     await alice.close()
     await expect.poll(() => bob.live().has(11)).toBe(false)
+  })
+
+  it('never forwards a state that is not a presence state yet, and lets it withdraw one', async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const alice = await join(relay, room, 'alice')
+    const bob = await join(relay, room, 'bob')
+    // What a stock provider sends first ({}), then while building its state field by field.
+    alice.setState(11, 0, {})
+    alice.setState(11, 1, { user: { id: 'alice', name: 'Alice' } })
+    alice.setState(11, 2, [1, 2])
+    await settle(alice)
+    await settle(bob)
+    expect(bob.stateFrames()).toHaveLength(0)
+    alice.setState(11, 3, presence('alice'))
+    await expect.poll(() => bob.live().has(11)).toBe(true)
+    alice.setState(11, 4, {})
+    await expect.poll(() => bob.live().has(11)).toBe(false)
+    expect(
+      bob
+        .stateFrames()
+        .flat()
+        .every((e) => e.json === 'null' || e.json.includes('activity')),
+    ).toBe(true)
+    expect(alice.closeCode).toBeUndefined()
   })
 
   it('frees a room with its document when the last connection leaves', async () => {

@@ -5,15 +5,7 @@ import { CloseCode, encodeAwarenessFrame } from '@sightline/protocol'
 import { SignJWT } from 'jose'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { RelayHandle } from '../src/index.js'
-import {
-  connect,
-  join,
-  mintToken,
-  presence,
-  startRelay,
-  type TestClient,
-  uniqueRoom,
-} from './fixtures.js'
+import { connect, join, mintToken, presence, settle, startRelay, uniqueRoom } from './fixtures.js'
 
 /**
  * Sends an upgrade request for `target` exactly as given and returns the close code of the
@@ -50,13 +42,6 @@ async function rawUpgradeCloseCode(relay: RelayHandle, target: string): Promise<
   })
   expect(frame[0]).toBe(0x88) // FIN + close
   return frame.readUInt16BE(2)
-}
-
-/** A heartbeat round trip: everything sent before it has been handled by the relay. */
-async function settle(client: TestClient): Promise<void> {
-  const n = client.heartbeats()
-  client.heartbeat()
-  await expect.poll(() => client.heartbeats()).toBe(n + 1)
 }
 
 describe('admission', () => {
@@ -123,6 +108,17 @@ describe('identity', () => {
     expect(bob.stateFrames()).toHaveLength(0)
   })
 
+  it('closes with 1008 on an incomplete state that names another user', async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const m1 = await join(relay, room, 'mallory')
+    m1.setState(1, 1, { user: { id: 'alice' } })
+    expect(await m1.closed()).toBe(CloseCode.PolicyViolation)
+    const m2 = await join(relay, room, 'mallory')
+    m2.setState(1, 1, { user: 'alice' })
+    expect(await m2.closed()).toBe(CloseCode.PolicyViolation)
+  })
+
   it('closes with 1008 on a forged name or avatar', async () => {
     const relay = await startRelay()
     const room = uniqueRoom()
@@ -185,7 +181,6 @@ describe('malformed frames', () => {
     ['trailing bytes', Uint8Array.of(3, 0)],
     ['empty frame', new Uint8Array(0)],
     ['invalid JSON', encodeAwarenessFrame([{ clientId: 5, clock: 1, json: '{nope' }])],
-    ['not a presence state', encodeAwarenessFrame([{ clientId: 5, clock: 1, json: '{"user":1}' }])],
     ['unknown sync step', Uint8Array.of(0, 7, 0)],
     ['bad document update', Uint8Array.of(0, 2, 3, 0xff, 0xff, 0xff)],
   ]
