@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { AwarenessTable } from '../src/awareness-table.js'
+
+const alice = { subject: 'alice' }
+const aliceAgain = { subject: 'alice' }
+const bob = { subject: 'bob' }
+const A = '{"a":1}'
+const B = '{"a":2}'
+
+function table() {
+  const clock = { wallMs: 1_000_000, monoMs: 0 }
+  const t = new AwarenessTable<{ subject: string }>({
+    wall: () => clock.wallMs,
+    mono: () => clock.monoMs,
+  })
+  return { t, clock }
+}
+
+describe('AwarenessTable', () => {
+  it('hands out relay clocks that rise per client ID, also within one millisecond', () => {
+    const { t, clock } = table()
+    expect(t.commit(alice, 1, A).clock).toBe(1_000_000)
+    expect(t.commit(alice, 1, B).clock).toBe(1_000_001)
+    clock.wallMs = 2_000_000
+    expect(t.commit(alice, 1, A).clock).toBe(2_000_000)
+    expect(t.release(alice)).toEqual([{ clientId: 1, clock: 2_000_001, json: 'null' }])
+  })
+
+  it('keeps ownership through null and back, and releases it on close', () => {
+    const { t } = table()
+    t.commit(alice, 1, A)
+    t.commit(alice, 1, 'null')
+    expect(t.classify(alice, { clientId: 1, clock: 9, json: A })).toBe('write')
+    t.commit(alice, 1, A)
+    expect(t.ownerOf(1)).toBe(alice)
+    expect(t.release(alice).map((e) => e.json)).toEqual(['null'])
+    expect(t.liveCount).toBe(0)
+  })
+
+  it('tells echoes of relay clocks from forged writes', () => {
+    const { t } = table()
+    const sent = t.commit(alice, 1, A)
+    expect(t.classify(bob, { clientId: 1, clock: sent.clock, json: A })).toBe('echo')
+    expect(t.classify(bob, { clientId: 1, clock: sent.clock - 5, json: B })).toBe('echo')
+    expect(t.classify(bob, { clientId: 1, clock: sent.clock + 1, json: A })).toBe('echo')
+    expect(t.classify(bob, { clientId: 1, clock: sent.clock + 1, json: B })).toBe('forged')
+    expect(t.classify(bob, { clientId: 1, clock: sent.clock + 1, json: 'null' })).toBe('forged')
+  })
+
+  it('lets the same subject take over only with a clock the relay did not hand out', () => {
+    const { t } = table()
+    const sent = t.commit(alice, 1, A)
+    // A stock provider of the same agent echoing what it received: not a takeover.
+    expect(t.classify(aliceAgain, { clientId: 1, clock: sent.clock, json: A })).toBe('echo')
+    // The same tab on a new socket, re-announcing with its own small clock.
+    expect(t.classify(aliceAgain, { clientId: 1, clock: 3, json: A })).toBe('write')
+  })
+
+  it('lets a released client ID be claimed again but not by replaying relay clocks', () => {
+    const { t } = table()
+    const sent = t.commit(alice, 1, A)
+    t.release(alice)
+    expect(t.classify(bob, { clientId: 1, clock: sent.clock, json: A })).toBe('echo')
+    expect(t.classify(bob, { clientId: 1, clock: sent.clock + 1, json: 'null' })).toBe('echo')
+    expect(t.classify(aliceAgain, { clientId: 1, clock: 2, json: A })).toBe('write')
+    expect(t.classify(bob, { clientId: 2, clock: 1, json: 'null' })).toBe('echo')
+  })
+
+  it('gives fresh clocks to snapshots and due refreshes, grouped by owner', () => {
+    const { t, clock } = table()
+    t.commit(alice, 1, A)
+    t.commit(bob, 2, B)
+    expect(t.takeDue(100).size).toBe(0)
+    clock.monoMs = 150
+    const due = t.takeDue(100)
+    expect([...due.keys()]).toEqual([alice, bob])
+    expect(due.get(alice)![0]!.clock).toBeGreaterThan(1_000_000)
+    expect(t.takeDue(100).size).toBe(0)
+    const snap = t.snapshot()
+    expect(snap.map((e) => e.clientId)).toEqual([1, 2])
+    expect(snap[0]!.clock).toBeGreaterThan(due.get(alice)![0]!.clock)
+  })
+})
