@@ -1,0 +1,163 @@
+/** The presence client against the real relay: real sockets on loopback, real tokens. */
+import { readAwarenessUpdate } from '@sightline/protocol'
+import * as decoding from 'lib0/decoding'
+import { describe, expect, it } from 'vitest'
+import {
+  join,
+  RecordingWebSocket,
+  startRelay,
+  token,
+  uniqueRoom,
+  viewersOf,
+} from './relay-fixtures.js'
+
+/** Samples `read` every few ms while `during` runs; returns every sample. */
+async function sampleWhile<T>(read: () => T, during: () => Promise<void>): Promise<T[]> {
+  const samples: T[] = [read()]
+  const timer = setInterval(() => samples.push(read()), 10)
+  try {
+    await during()
+  } finally {
+    clearInterval(timer)
+  }
+  samples.push(read())
+  return samples
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('presence over the real relay', () => {
+  it('two clients see each other, and replying propagates', async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const alice = join(relay, room, 'alice')
+    const bob = join(relay, room, 'bob')
+    await expect.poll(() => viewersOf(alice)).toEqual(['bob:viewing:here:1'])
+    await expect.poll(() => viewersOf(bob)).toEqual(['alice:viewing:here:1'])
+    expect(bob.others[0]!.user).toEqual({ id: 'alice', name: 'Alice' })
+    alice.setActivity('replying')
+    await expect.poll(() => viewersOf(bob), { timeout: 1000 }).toEqual(['alice:replying:here:1'])
+    alice.setActivity('viewing')
+    await expect.poll(() => viewersOf(bob), { timeout: 1000 }).toEqual(['alice:viewing:here:1'])
+  })
+
+  it('destroy() removes the tab for the others at once', async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const alice = join(relay, room, 'alice')
+    const bob = join(relay, room, 'bob')
+    await expect.poll(() => viewersOf(bob)).toEqual(['alice:viewing:here:1'])
+    const started = performance.now()
+    alice.destroy()
+    await expect.poll(() => viewersOf(bob), { timeout: 1000, interval: 5 }).toEqual([])
+    // well under the relay's liveness timeout: the null state did it, not the socket reaper
+    expect(performance.now() - started).toBeLessThan(300)
+  })
+
+  it('shows one agent in two tabs as one viewer, gone only when both tabs are', async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const bob = join(relay, room, 'bob')
+    const tab1 = join(relay, room, 'alice')
+    const tab2 = join(relay, room, 'alice')
+    await expect.poll(() => viewersOf(bob)).toEqual(['alice:viewing:here:2'])
+    expect(viewersOf(tab1)).toEqual(['bob:viewing:here:1'])
+    tab2.setActivity('replying')
+    await expect.poll(() => viewersOf(bob)).toEqual(['alice:replying:here:2'])
+    tab1.setAway(true)
+    tab2.setAway(true)
+    await expect.poll(() => viewersOf(bob)).toEqual(['alice:replying:away:2'])
+    tab2.destroy()
+    await expect.poll(() => viewersOf(bob)).toEqual(['alice:viewing:away:1'])
+    tab1.destroy()
+    await expect.poll(() => viewersOf(bob)).toEqual([])
+  })
+
+  it('clears the others and reconnects when the relay goes away, restored by a new relay on the port', async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const alice = join(relay, room, 'alice')
+    const bob = join(relay, room, 'bob')
+    const carol = join(relay, room, 'carol')
+    await expect
+      .poll(() => viewersOf(alice))
+      .toEqual(['bob:viewing:here:1', 'carol:viewing:here:1'])
+    const statuses: string[] = []
+    alice.onStatus((s) => statuses.push(s))
+
+    await relay.close()
+    await expect.poll(() => alice.status).toBe('reconnecting')
+    expect(alice.others).toEqual([])
+    // carol leaves while the relay is down: she must not come back
+    carol.destroy()
+    await sleep(300) // a few failed attempts against the closed port
+
+    const second = await startRelay({ port: relay.port })
+    const back = performance.now()
+    await expect.poll(() => viewersOf(alice), { timeout: 5000 }).toEqual(['bob:viewing:here:1'])
+    await expect.poll(() => viewersOf(bob), { timeout: 5000 }).toEqual(['alice:viewing:here:1'])
+    expect(performance.now() - back).toBeLessThan(5000)
+    expect(alice.status).toBe('connected')
+    expect(statuses[0]).toBe('connected')
+    expect(statuses).toContain('reconnecting')
+    expect(second.stats().connections).toBe(2)
+  })
+
+  it('never sends entries for other client IDs (no echo)', async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const first = RecordingWebSocket.instances.length
+    const clients = ['alice', 'bob', 'carol'].map((sub) => join(relay, room, sub))
+    await Promise.all(clients.map((c) => expect.poll(() => c.others.length).toBe(2)))
+    clients[1]!.setActivity('replying')
+    clients[2]!.setAway(true)
+    await expect
+      .poll(() => viewersOf(clients[0]!))
+      .toEqual(['bob:replying:here:1', 'carol:viewing:away:1'])
+    await sleep(300) // heartbeats and any (wrong) re-broadcasts
+    const sockets = RecordingWebSocket.instances.slice(first)
+    expect(sockets).toHaveLength(3)
+    sockets.forEach((socket, i) => {
+      const own = clients[i]!.clientId
+      const awareness = socket.sent.map(awarenessEntries).filter((e) => e !== null)
+      expect(awareness.some((entries) => entries.length > 0)).toBe(true)
+      for (const entries of awareness) for (const e of entries) expect(e.clientId).toBe(own)
+    })
+  })
+
+  it('replaces a token near expiry through getToken without the agent ever disappearing', async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const bob = join(relay, room, 'bob')
+    let refreshed = 0
+    const first = RecordingWebSocket.instances.length + 1
+    const alice = join(relay, room, 'alice', {
+      token: token('alice', { ttlSec: 3 }),
+      getToken: async () => {
+        refreshed++
+        return token('alice', { ttlSec: 3600 })
+      },
+    })
+    await expect.poll(() => viewersOf(bob)).toEqual(['alice:viewing:here:1'])
+    const samples = await sampleWhile(
+      () => viewersOf(bob).join(),
+      async () => {
+        await expect.poll(() => refreshed, { timeout: 4000 }).toBe(1)
+        await expect.poll(() => RecordingWebSocket.instances[first]?.readyState).toBe(1)
+        await expect.poll(() => RecordingWebSocket.instances[first - 1]?.readyState).toBe(3)
+        await sleep(700) // past the relay's liveness timeout for the retired socket
+      },
+    )
+    expect(samples.every((s) => s === 'alice:viewing:here:1')).toBe(true)
+    expect(alice.status).toBe('connected')
+    expect(relay.stats().connections).toBe(2)
+    alice.setActivity('replying')
+    await expect.poll(() => viewersOf(bob)).toEqual(['alice:replying:here:1'])
+  })
+})
+
+function awarenessEntries(frame: Uint8Array) {
+  const decoder = decoding.createDecoder(frame)
+  if (decoding.readVarUint(decoder) !== 1) return null
+  return readAwarenessUpdate(decoding.readVarUint8Array(decoder))
+}
