@@ -36,13 +36,25 @@ const { startDemoStack } = await tsImport(
   '../apps/agent-desk/server/demo-stack.ts',
   import.meta.url,
 )
-const stack = await startDemoStack({
-  secret: randomBytes(32).toString('base64url'),
-  host,
-  relayPort,
-  deskPort,
-  relayEnv: process.env, // SIGHTLINE_PING_INTERVAL_MS and friends, as for `pnpm relay`
-})
+let stack
+try {
+  stack = await startDemoStack({
+    secret: randomBytes(32).toString('base64url'),
+    host,
+    relayPort,
+    deskPort,
+    relayEnv: process.env, // SIGHTLINE_PING_INTERVAL_MS and friends, as for `pnpm relay`
+  })
+} catch (error) {
+  const inUse = error?.code === 'EADDRINUSE' || error?.cause?.code === 'EADDRINUSE'
+  console.error(
+    inUse
+      ? `A port is already in use (${error.message}). Stop the other process or set ` +
+          'SIGHTLINE_RELAY_PORT / SIGHTLINE_DESK_PORT.'
+      : `Could not start the demo: ${error?.message ?? error}`,
+  )
+  process.exit(1)
+}
 
 console.log(`
 Sightline demo running
