@@ -19,6 +19,11 @@ import * as encoding from 'lib0/encoding'
 import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
+import {
+  type BeforeSendResult,
+  checkBeforeSend,
+  firstReplier as firstReplierOf,
+} from './collision.js'
 import { type ConnectionStatus, createConnection } from './connection.js'
 import { defaultEnvironment, isPersisted, listen } from './environment.js'
 import { acceptableAwarenessUpdate, ownAwarenessFrame, syncUpdateFrame } from './frames.js'
@@ -29,6 +34,7 @@ import {
   resolveTimings,
   resolveWebSocket,
 } from './options.js'
+import { appendReply, type Reply, readReplies, repliesArray } from './replies.js'
 import { tokenUser } from './token.js'
 
 export interface PresenceClient {
@@ -49,6 +55,25 @@ export interface PresenceClient {
   subscribe(listener: (others: readonly Viewer[]) => void): () => void
   /** Called now and on every status change; returns an unsubscribe function. */
   onStatus(listener: (status: ConnectionStatus) => void): () => void
+  /** Replies sent by other agents (the room's reply log, last ~20), newest first. */
+  readonly replies: readonly Reply[]
+  /** When this tab began composing (its switch to 'replying', ms epoch); null while viewing. */
+  readonly composingSince: number | null
+  /** Records in the room that this agent just sent a reply; call it after sending. */
+  markReplySent(): void
+  /** Called now and whenever `replies` changes; returns an unsubscribe function. */
+  onReplies(listener: (replies: readonly Reply[]) => void): () => void
+  /**
+   * What the host should confirm before sending: replies by other agents since this tab began
+   * composing (before it ever composed: since it joined), and other agents replying right now.
+   * `ok` when there is neither.
+   */
+  beforeSend(): BeforeSendResult
+  /**
+   * Who started replying first (fold order: earliest `since`, then user id), the same on every
+   * tab with no lock; null when nobody replies. `includeSelf` (default true) counts this agent.
+   */
+  firstReplier(includeSelf?: boolean): Viewer | null
   /** Removes this tab's state for everyone at once (one frame) and closes the socket. */
   destroy(): void
 }
@@ -73,12 +98,17 @@ export function createPresence(options: PresenceOptions): PresenceClient {
 
   let activity: Activity = 'viewing'
   let since = Date.now()
+  /** Start of the current (or last) composition; replies from then on are conflicts. */
+  let composeStart = since
   let destroyed = false
   let left = false
   let others: readonly Viewer[] = Object.freeze([])
   let othersKey = '[]'
   const othersListeners = new Set<(others: readonly Viewer[]) => void>()
   const statusListeners = new Set<(status: ConnectionStatus) => void>()
+  let replies: readonly Reply[] = Object.freeze([])
+  let repliesKey = '[]'
+  const repliesListeners = new Set<(replies: readonly Reply[]) => void>()
 
   const idle = createIdleTracker({
     environment,
@@ -120,6 +150,8 @@ export function createPresence(options: PresenceOptions): PresenceClient {
     }
   })
   awareness.on('change', refreshOthers)
+  const replyLog = repliesArray(doc)
+  replyLog.observe(refreshReplies)
   doc.on('update', (update: Uint8Array, origin: unknown) => {
     if (origin !== connection) connection.send(syncUpdateFrame(update))
   })
@@ -182,6 +214,25 @@ export function createPresence(options: PresenceOptions): PresenceClient {
     for (const listener of othersListeners) listener(others)
   }
 
+  function refreshReplies(): void {
+    const next = readReplies(doc, user.id)
+    const key = JSON.stringify(next)
+    if (key === repliesKey) return
+    repliesKey = key
+    replies = Object.freeze(next)
+    for (const listener of repliesListeners) listener(replies)
+  }
+
+  /** Every tab's presence state in the room, this tab's own included. */
+  function allStates(): PresenceState[] {
+    const states: PresenceState[] = []
+    for (const raw of awareness.getStates().values()) {
+      const state = readPresenceState(raw)
+      if (state !== null) states.push(state)
+    }
+    return states
+  }
+
   function publish(): void {
     if (!destroyed && !left) awareness.setLocalState(localState())
   }
@@ -242,6 +293,7 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       if (next === activity) return
       activity = next
       since = Date.now()
+      if (next === 'replying') composeStart = since
       publish()
     },
     setAway,
@@ -255,6 +307,27 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       listener(connection.status)
       return () => statusListeners.delete(listener)
     },
+    get replies() {
+      return replies
+    },
+    get composingSince() {
+      return activity === 'replying' ? since : null
+    },
+    markReplySent() {
+      if (destroyed) return
+      appendReply(doc, { userId: user.id, name: user.name, at: Date.now(), clientId })
+    },
+    onReplies(listener) {
+      repliesListeners.add(listener)
+      listener(replies)
+      return () => repliesListeners.delete(listener)
+    },
+    beforeSend() {
+      return checkBeforeSend(replies, others, composeStart)
+    },
+    firstReplier(includeSelf = true) {
+      return firstReplierOf(allStates(), includeSelf ? undefined : user.id)
+    },
     destroy() {
       if (destroyed) return
       leave()
@@ -264,13 +337,17 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       idle.destroy()
       clearInterval(renewTimer)
       awareness.off('change', refreshOthers)
+      replyLog.unobserve(refreshReplies)
       awareness.destroy()
       doc.destroy()
       clearRemoteStates()
       others = Object.freeze([])
       othersKey = '[]'
+      replies = Object.freeze([])
+      repliesKey = '[]'
       othersListeners.clear()
       statusListeners.clear()
+      repliesListeners.clear()
     },
   }
 }
