@@ -14,14 +14,21 @@ export {
   listBadgeState,
   SightlineListBadge,
 } from './list-badge-element.js'
+export { LiveBinding } from './live-binding.js'
 export { formatDuration } from './relative-time.js'
 export {
   DISMISS_EVENT,
   latestReplies,
+  type RepliesSource,
   type Reply,
   SightlineRepliedNotice,
 } from './replied-notice-element.js'
-export { replyWarningText, SightlineReplyWarning } from './reply-warning-element.js'
+export {
+  firstReplierText,
+  type ReplyWarningSource,
+  replyWarningText,
+  SightlineReplyWarning,
+} from './reply-warning-element.js'
 export { viewerDetail, viewerLine } from './viewer-text.js'
 export type { ViewersSource } from './viewers-binding.js'
 export { DEFAULT_MAX_VIEWERS, DEFAULT_VIEWERS_LABEL, SightlineViewers } from './viewers-element.js'

@@ -1,19 +1,27 @@
 /**
  * `<sightline-replied-notice>`: someone sent a reply while I was composing ("Bob replied 20 s
- * ago"), so I read it before I send mine. The host app feeds `replies` (from the conversation's
- * document); nothing is shown while the list is empty.
+ * ago"), so I read it before I send mine. The host app feeds `replies`, or sets `client` (a
+ * PresenceClient's `onReplies`) and `since` (when composing began); nothing is shown while no
+ * reply at or after `since` is left.
  */
 import type { PresenceUser } from '@sightline/protocol'
 import { css, html, LitElement, nothing, type TemplateResult } from 'lit'
 import { bannerStyles } from './banner-styles.js'
 import { closeIcon, repliedIcon } from './icons.js'
+import { LiveBinding } from './live-binding.js'
 import { RelativeTimeController } from './relative-time.js'
 import { themeStyles } from './theme.js'
+import { upgradeProperty } from './viewers-binding.js'
 
 /** A reply sent by another agent: who, and when (ms epoch). */
 export interface Reply {
   readonly user: PresenceUser
   readonly at: number
+}
+
+/** What the `client` property accepts: `onReplies` calls back now and on every change. */
+export interface RepliesSource {
+  onReplies(listener: (replies: readonly Reply[]) => void): () => void
 }
 
 /** Fired (bubbling, composed, cancelable) when the agent dismisses the notice. */
@@ -32,6 +40,7 @@ export function latestReplies(replies: readonly Reply[]): Reply[] {
 export class SightlineRepliedNotice extends LitElement {
   static override properties = {
     replies: { attribute: false },
+    since: { type: Number },
   }
 
   static override styles = [
@@ -64,18 +73,41 @@ export class SightlineRepliedNotice extends LitElement {
     `,
   ]
 
-  /** Replies sent by others since this agent started composing. */
+  /** Replies sent by others (those before `since` are not shown). */
   declare replies: readonly Reply[]
+  /** Only replies at or after this time (ms epoch) are shown; default 0, all of them. */
+  declare since: number
 
   private readonly time = new RelativeTimeController(this)
+  private readonly binding = new LiveBinding<RepliesSource>(this, (source) =>
+    source.onReplies((replies) => {
+      this.replies = replies
+    }),
+  )
 
   constructor() {
     super()
     this.replies = []
+    this.since = 0
+    upgradeProperty(this, 'client')
+  }
+
+  /** A live source (e.g. a PresenceClient): each `onReplies` call replaces `replies`. */
+  get client(): RepliesSource | null {
+    return this.binding.source
+  }
+
+  set client(source: RepliesSource | null | undefined) {
+    this.binding.bind(source)
+  }
+
+  /** The replies shown: the latest of each agent at or after `since`, newest first. */
+  get shown(): Reply[] {
+    return latestReplies(this.replies.filter((r) => r.at >= this.since))
   }
 
   protected override render(): TemplateResult {
-    const latest = latestReplies(this.replies)
+    const latest = this.shown
     // The status region stays in the DOM so that screen readers announce what appears in it.
     return html`<div role="status" aria-live="polite">
       ${
@@ -107,8 +139,12 @@ export class SightlineRepliedNotice extends LitElement {
       bubbles: true,
       composed: true,
       cancelable: true,
-      detail: { replies: this.replies },
+      detail: { replies: this.shown },
     })
-    if (this.dispatchEvent(event)) this.replies = []
+    if (!this.dispatchEvent(event)) return
+    // Hide these for good, also when a bound client calls back with the whole list again.
+    const newest = Math.max(this.since, ...this.replies.map((r) => r.at + 1))
+    this.replies = []
+    this.since = newest
   }
 }

@@ -2,16 +2,27 @@
  * `<sightline-reply-warning>`: while I compose, tells me someone else is already replying
  * ("Bob is already replying (since 20 s)"). Renders nothing unless `composing` is set and
  * another agent is replying; the first replier in fold order is named, so every tab names the
- * same person.
+ * same person. Bound to a client that can count this agent too (a PresenceClient's
+ * `firstReplier()`), it also says who started first: "You started replying first".
  */
 import { compareViewers, type Viewer } from '@sightline/protocol'
 import { css, html, LitElement, nothing, type TemplateResult } from 'lit'
 import { bannerStyles } from './banner-styles.js'
 import { warningIcon } from './icons.js'
+import { LiveBinding } from './live-binding.js'
 import { RelativeTimeController } from './relative-time.js'
 import { themeStyles } from './theme.js'
 import { joinNames } from './viewer-text.js'
-import { upgradeProperty, ViewersBinding, type ViewersSource } from './viewers-binding.js'
+import { upgradeProperty, type ViewersSource } from './viewers-binding.js'
+
+/**
+ * What the `client` property accepts: a viewers source, optionally able to name the first
+ * replier counting this agent too (`firstReplier()`) and to say who this agent is (`user`).
+ */
+export interface ReplyWarningSource extends ViewersSource {
+  firstReplier?(): Viewer | null
+  readonly user?: { readonly id: string }
+}
 
 /** The warning sentence, or null when nobody else is replying. */
 export function replyWarningText(
@@ -24,6 +35,11 @@ export function replyWarningText(
   const text = `${first.user.name} is already replying (since ${since(first.since)})`
   const rest = repliers.slice(1).map((v) => v.user.name)
   return rest.length === 0 ? text : `${text}; ${joinNames(rest)} too`
+}
+
+/** "You started replying first" / "Bob started replying first". */
+export function firstReplierText(first: Viewer, selfId: string | undefined): string {
+  return `${first.user.id === selfId ? 'You' : first.user.name} started replying first`
 }
 
 export class SightlineReplyWarning extends LitElement {
@@ -41,6 +57,10 @@ export class SightlineReplyWarning extends LitElement {
         color: var(--_warning-text);
         border-color: var(--_warning-border);
       }
+      .first {
+        display: block;
+        font-weight: 600;
+      }
     `,
   ]
 
@@ -50,9 +70,11 @@ export class SightlineReplyWarning extends LitElement {
   declare composing: boolean
 
   private readonly time = new RelativeTimeController(this)
-  private readonly binding = new ViewersBinding(this, (viewers) => {
-    this.viewers = viewers
-  })
+  private readonly binding = new LiveBinding<ReplyWarningSource>(this, (source) =>
+    source.subscribe((viewers) => {
+      this.viewers = viewers
+    }),
+  )
 
   constructor() {
     super()
@@ -61,12 +83,16 @@ export class SightlineReplyWarning extends LitElement {
     upgradeProperty(this, 'client')
   }
 
-  /** A live source (e.g. a PresenceClient): the element subscribes while connected. */
-  get client(): ViewersSource | null {
+  /**
+   * A live source (e.g. a PresenceClient): the element subscribes while connected. Its
+   * `firstReplier()` is read on each render (viewers, `composing` and the clock tick trigger
+   * one), which covers this agent's own changes as long as the host flips `composing` with them.
+   */
+  get client(): ReplyWarningSource | null {
     return this.binding.source
   }
 
-  set client(source: ViewersSource | null | undefined) {
+  set client(source: ReplyWarningSource | null | undefined) {
     this.binding.bind(source)
   }
 
@@ -74,8 +100,18 @@ export class SightlineReplyWarning extends LitElement {
     if (!this.composing) return nothing
     const text = replyWarningText(this.viewers, (at) => this.time.since(at))
     if (text === null) return nothing
+    const client = this.binding.source
+    const first = client?.firstReplier?.() ?? null
     return html`<div class="banner" role="alert" data-testid="reply-warning">
-      ${warningIcon}<span class="text">${text}</span>
+      ${warningIcon}<span class="text"
+        >${text} ${
+          first === null
+            ? nothing
+            : html`<span class="first" data-testid="reply-first" data-user-id=${first.user.id}
+                >${firstReplierText(first, client?.user?.id)}</span
+              >`
+        }</span
+      >
     </div>`
   }
 }

@@ -5,56 +5,18 @@
  */
 
 import type { Viewer } from '@sightline/protocol'
-import type { ReactiveController, ReactiveControllerHost } from 'lit'
+import type { ReactiveControllerHost } from 'lit'
+import { LiveBinding } from './live-binding.js'
 
 /** What the `client` property accepts: `subscribe` calls back now and on every change. */
 export interface ViewersSource {
   subscribe(listener: (viewers: readonly Viewer[]) => void): () => void
 }
 
-export class ViewersBinding implements ReactiveController {
-  private current: ViewersSource | null = null
-  private unsubscribe: (() => void) | null = null
-  private connected = false
-  private readonly onViewers: (viewers: readonly Viewer[]) => void
-
+/** A `LiveBinding` to a viewers source: each `subscribe` call replaces the host's viewers. */
+export class ViewersBinding extends LiveBinding<ViewersSource> {
   constructor(host: ReactiveControllerHost, onViewers: (viewers: readonly Viewer[]) => void) {
-    this.onViewers = onViewers
-    host.addController(this)
-  }
-
-  get source(): ViewersSource | null {
-    return this.current
-  }
-
-  /** Switches to `source` (or to none); subscribes at once if the host is connected. */
-  bind(source: ViewersSource | null | undefined): void {
-    const next = source ?? null
-    if (next === this.current) return
-    this.stop()
-    this.current = next
-    if (this.connected) this.start()
-  }
-
-  hostConnected(): void {
-    this.connected = true
-    this.start()
-  }
-
-  hostDisconnected(): void {
-    this.connected = false
-    this.stop()
-  }
-
-  private start(): void {
-    if (this.current === null || this.unsubscribe !== null) return
-    this.unsubscribe = this.current.subscribe((viewers) => this.onViewers(viewers))
-  }
-
-  private stop(): void {
-    const unsubscribe = this.unsubscribe
-    this.unsubscribe = null
-    unsubscribe?.()
+    super(host, (source) => source.subscribe((viewers) => onViewers(viewers)))
   }
 }
 
