@@ -23,6 +23,8 @@ export interface EnvConfig {
   readonly options: RelayOptions
   /** `SIGHTLINE_LOG_LEVEL`, default `info`. */
   readonly logLevel: LevelWithSilent
+  /** `SIGHTLINE_SHUTDOWN_TIMEOUT_MS`: bound on the CLI's exit after a signal. */
+  readonly shutdownTimeoutMs: number
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -45,6 +47,7 @@ function integer(name: string, unit: string, min: number, max = Number.MAX_SAFE_
       }
       return n
     })
+    .meta({ allowed: `integer ${unit} ${range}` })
 }
 
 /** An optional string variable restricted to `allowed`. */
@@ -63,6 +66,7 @@ function oneOf<T extends string>(name: string, allowed: readonly T[]) {
       }
       return raw as T
     })
+    .meta({ allowed: `one of ${allowed.join(', ')}` })
 }
 
 const text = z
@@ -70,43 +74,129 @@ const text = z
   .optional()
   .transform((raw) => (raw === undefined || raw.trim() === '' ? undefined : raw))
 
-const EnvSchema = z.object({
-  HOST: text,
-  PORT: integer('PORT', 'port number', 0, 65_535),
-  SIGHTLINE_JWT_SECRET: text,
-  SIGHTLINE_JWT_PUBLIC_KEY: text,
-  SIGHTLINE_JWT_ALGORITHM: oneOf('SIGHTLINE_JWT_ALGORITHM', JWT_ALGORITHMS),
+/** Default of `SIGHTLINE_LOG_LEVEL`. */
+export const DEFAULT_LOG_LEVEL: LevelWithSilent = 'info'
+/** Default of `SIGHTLINE_SHUTDOWN_TIMEOUT_MS`: the CLI exits this long after a signal at most. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000
+
+/**
+ * What `--help`, the flags and the start-up config log know about a variable. Attached to
+ * its schema with `.meta()`, so a variable added to EnvSchema gets its flag and help line.
+ */
+export type VariableDoc = {
+  /** One line: what the variable does. */
+  readonly description?: string
+  /** The relay option it sets; its default is then read from DEFAULT_OPTIONS. */
+  readonly option?: keyof RelayOptions
+  /** Default for variables that are not relay options. */
+  readonly default?: string | number
+  /** Values allowed (set by the `integer` and `oneOf` helpers). */
+  readonly allowed?: string
+  /** Never logged, and discouraged as a flag (visible to other users in `ps`). */
+  readonly secret?: boolean
+}
+
+function doc(d: VariableDoc): VariableDoc {
+  return d
+}
+
+/** Every environment variable of the relay. Flags and `--help` are derived from it. */
+export const EnvSchema = z.object({
+  HOST: text.meta(doc({ option: 'host', description: 'interface to listen on' })),
+  PORT: integer('PORT', 'port number', 0, 65_535).meta(
+    doc({ option: 'port', description: 'TCP port, 0 = any free port' }),
+  ),
+  SIGHTLINE_JWT_SECRET: text.meta(
+    doc({
+      option: 'jwtSecret',
+      secret: true,
+      description: 'HS256 shared secret the helpdesk signs tokens with (this or a public key)',
+    }),
+  ),
+  SIGHTLINE_JWT_PUBLIC_KEY: text.meta(
+    doc({
+      option: 'jwtPublicKey',
+      description: 'PEM (SPKI) or JWK JSON public key of the helpdesk',
+    }),
+  ),
+  SIGHTLINE_JWT_ALGORITHM: oneOf('SIGHTLINE_JWT_ALGORITHM', JWT_ALGORITHMS).meta(
+    doc({
+      option: 'jwtAlgorithm',
+      description: 'algorithm of the public key, pinned (default: inferred)',
+    }),
+  ),
   SIGHTLINE_JWT_CLOCK_TOLERANCE_SEC: integer(
     'SIGHTLINE_JWT_CLOCK_TOLERANCE_SEC',
     'number of seconds',
     0,
     300,
-  ),
-  SIGHTLINE_PING_INTERVAL_MS: integer('SIGHTLINE_PING_INTERVAL_MS', 'number of milliseconds', 100),
+  ).meta(doc({ option: 'clockToleranceSec', description: 'clock skew allowed on token expiry' })),
+  SIGHTLINE_PING_INTERVAL_MS: integer(
+    'SIGHTLINE_PING_INTERVAL_MS',
+    'number of milliseconds',
+    100,
+  ).meta(doc({ option: 'pingIntervalMs', description: 'silence before one WebSocket ping' })),
   SIGHTLINE_LIVENESS_TIMEOUT_MS: integer(
     'SIGHTLINE_LIVENESS_TIMEOUT_MS',
     'number of milliseconds',
     200,
+  ).meta(
+    doc({
+      option: 'livenessTimeoutMs',
+      description: 'silence after which a connection is dropped and its states removed',
+    }),
   ),
   SIGHTLINE_REFRESH_INTERVAL_MS: integer(
     'SIGHTLINE_REFRESH_INTERVAL_MS',
     'number of milliseconds',
     100,
     29_000,
+  ).meta(
+    doc({
+      option: 'refreshIntervalMs',
+      description: 'a state not forwarded this long is re-sent with a fresh clock',
+    }),
   ),
   SIGHTLINE_SWEEP_INTERVAL_MS: integer(
     'SIGHTLINE_SWEEP_INTERVAL_MS',
     'number of milliseconds',
     10,
     10_000,
-  ),
+  ).meta(doc({ option: 'sweepIntervalMs', description: 'period of the single liveness sweep' })),
   SIGHTLINE_MAX_FRAME_BYTES: integer(
     'SIGHTLINE_MAX_FRAME_BYTES',
     'number of bytes',
     1024,
     64 * 1024 * 1024,
+  ).meta(
+    doc({ option: 'maxFrameBytes', description: 'largest inbound message (larger: close 1009)' }),
   ),
-  SIGHTLINE_LOG_LEVEL: oneOf('SIGHTLINE_LOG_LEVEL', LOG_LEVELS),
+  SIGHTLINE_LOG_LEVEL: oneOf('SIGHTLINE_LOG_LEVEL', LOG_LEVELS).meta(
+    doc({ default: DEFAULT_LOG_LEVEL, description: 'pino log level (JSON lines on stdout)' }),
+  ),
+  SIGHTLINE_METRICS_HOST: text.meta(
+    doc({
+      option: 'metricsHost',
+      description: 'interface of the separate metrics server (default: HOST)',
+    }),
+  ),
+  SIGHTLINE_METRICS_PORT: integer('SIGHTLINE_METRICS_PORT', 'port number', 0, 65_535).meta(
+    doc({
+      option: 'metricsPort',
+      description: 'serve /metrics on this port only, not on PORT (default: on PORT)',
+    }),
+  ),
+  SIGHTLINE_SHUTDOWN_TIMEOUT_MS: integer(
+    'SIGHTLINE_SHUTDOWN_TIMEOUT_MS',
+    'number of milliseconds',
+    100,
+    600_000,
+  ).meta(
+    doc({
+      default: DEFAULT_SHUTDOWN_TIMEOUT_MS,
+      description: 'after SIGTERM/SIGINT, exit at the latest this long later',
+    }),
+  ),
 })
 
 /** Relations between variables, checked after each variable is valid on its own. */
@@ -157,8 +247,14 @@ export function parseRelayEnv(env: Env): EnvConfig {
     refreshIntervalMs: e.SIGHTLINE_REFRESH_INTERVAL_MS,
     sweepIntervalMs: e.SIGHTLINE_SWEEP_INTERVAL_MS,
     maxFrameBytes: e.SIGHTLINE_MAX_FRAME_BYTES,
+    metricsHost: e.SIGHTLINE_METRICS_HOST,
+    metricsPort: e.SIGHTLINE_METRICS_PORT,
   }
   const merged = withDefaults(partial)
   checkRelations(merged)
-  return { options: resolveOptions(merged), logLevel: e.SIGHTLINE_LOG_LEVEL ?? 'info' }
+  return {
+    options: resolveOptions(merged),
+    logLevel: e.SIGHTLINE_LOG_LEVEL ?? DEFAULT_LOG_LEVEL,
+    shutdownTimeoutMs: e.SIGHTLINE_SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  }
 }

@@ -99,3 +99,13 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
   if (o.clockToleranceSec < 0) fail('clockToleranceSec must be >= 0')
   return Object.freeze(o)
 }
+  /**
+   * Serve `/metrics` on a separate HTTP server on this port (`0` = any free port) and not on
+   * `port`, so it can stay off the public interface. Default: unset (served on `port`).
+   */
+  readonly metricsPort?: number | undefined
+  /** Interface of the separate metrics server. Default: `host`. */
+  readonly metricsHost?: string | undefined
+  if (o.metricsPort !== undefined && !(Number.isInteger(o.metricsPort) && o.metricsPort >= 0)) {
+    fail('metricsPort must be 0-65535')
+  }
