@@ -1,0 +1,108 @@
+/**
+ * Turning raw counters into the figures of issue 7: rates, latency percentiles, server CPU
+ * and memory, amplification and idle cost.
+ */
+import type { LatencySummary } from './histogram.js'
+import { cpuPercent, type ProcSample } from './proc-stats.js'
+import type { Totals } from './session.js'
+
+export interface ServerFigures {
+  /** Server CPU over the window, percent of one core. */
+  readonly cpuPercent: number
+  readonly rssMB: number
+  /** (RSS now - RSS before any connection) / open connections, in KB. */
+  readonly rssPerConnectionKB: number | null
+}
+
+export interface Amplification {
+  /** Frames each tab sent per state change it made (heartbeats, renewals, pongs excluded). */
+  readonly upstreamFramesPerChange: number | null
+  /** Deliveries of a change to other tabs, per change: N-1 is the ideal. */
+  readonly deliveriesPerChange: number | null
+  /** The change sent back to its own sender, per change. */
+  readonly echoesPerChange: number | null
+  /** N-1 for the workload's rooms. */
+  readonly expectedDeliveriesPerChange: number
+}
+
+export interface WindowFigures {
+  readonly tabs: number
+  readonly seconds: number
+  readonly changesPerSec: number
+  /** New states received by tabs per second (changes and joins). */
+  readonly deliveredPerSec: number
+  readonly latency: LatencySummary
+  readonly server: ServerFigures
+  readonly amplification: Amplification
+  readonly errors: { readonly connectFailures: number; readonly unexpectedCloses: number }
+}
+
+const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits
+const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 3) : null)
+
+export function serverFigures(
+  baseline: ProcSample,
+  from: ProcSample,
+  to: ProcSample,
+  connections: number,
+): ServerFigures {
+  return {
+    cpuPercent: round(cpuPercent(from, to), 1),
+    rssMB: round(to.rssBytes / 2 ** 20, 1),
+    rssPerConnectionKB:
+      connections > 0 ? round((to.rssBytes - baseline.rssBytes) / 1024 / connections, 2) : null,
+  }
+}
+
+export function windowFigures(
+  t: Totals,
+  roomSize: number,
+  activeMs: number,
+  server: ServerFigures,
+): WindowFigures {
+  const seconds = activeMs / 1000
+  const upstream = t.framesTx - t.heartbeatsSent - t.renewalsSent - t.pingsRx
+  return {
+    tabs: t.tabsOpen,
+    seconds: round(seconds, 1),
+    changesPerSec: round(t.changesSent / seconds, 1),
+    deliveredPerSec: round((t.changeDeliveries + t.appearances) / seconds, 1),
+    latency: t.latency.summaryMs(),
+    server,
+    amplification: {
+      upstreamFramesPerChange: ratio(upstream, t.changesSent),
+      deliveriesPerChange: ratio(t.changeDeliveries, t.changesSent),
+      echoesPerChange: ratio(t.echoes, t.changesSent),
+      expectedDeliveriesPerChange: roomSize - 1,
+    },
+    errors: { connectFailures: t.connectFailures, unexpectedCloses: t.unexpectedCloses },
+  }
+}
+
+/** Traffic of one idle tab per minute, WebSocket frames and bytes (framing included). */
+export interface IdleCost {
+  readonly tabs: number
+  readonly seconds: number
+  readonly upFramesPerMin: number
+  readonly upBytesPerMin: number
+  readonly downFramesPerMin: number
+  readonly downBytesPerMin: number
+  /** Of which liveness (heartbeats, pings, pongs), per minute each way. */
+  readonly livenessFramesPerMinUp: number
+  readonly livenessFramesPerMinDown: number
+}
+
+export function idleCost(t: Totals): IdleCost {
+  const minutes = t.windowMs / 60_000
+  const per = (v: number) => (t.tabsOpen > 0 ? round(v / t.tabsOpen / minutes, 2) : 0)
+  return {
+    tabs: t.tabsOpen,
+    seconds: round(t.windowMs / 1000, 1),
+    upFramesPerMin: per(t.framesTx),
+    upBytesPerMin: per(t.bytesTx),
+    downFramesPerMin: per(t.framesRx),
+    downBytesPerMin: per(t.bytesRx),
+    livenessFramesPerMinUp: per(t.heartbeatsSent + t.pingsRx),
+    livenessFramesPerMinDown: per(t.heartbeatsRx + t.pingsRx),
+  }
+}

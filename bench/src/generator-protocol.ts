@@ -1,0 +1,129 @@
+/**
+ * Messages between the orchestrator and a load-generator process (over the `fork` IPC
+ * channel). Every command carries an `id`; the generator answers `{ id, ok, result }` or
+ * `{ id, ok: false, error }` when the command is done.
+ */
+import type { HistogramData } from './histogram.js'
+
+export type ServerKind = 'sightline' | 'reference'
+
+/** How simulated tabs behave; intervals in ms, 0 turns a behaviour off. */
+export interface Behaviour {
+  /** Sightline heartbeat (3-byte frame) period; 0 for the reference (it would not answer). */
+  readonly heartbeatMs: number
+  /** A tab renews its unchanged state once it is this old, checked every 4 s (presence). */
+  readonly renewMs: number
+  /** Each tab changes its activity once per period while changes are on. */
+  readonly changeMs: number
+  /** Reconnect with jittered backoff after an unexpected close (restart storm). */
+  readonly reconnect: boolean
+}
+
+export type Command =
+  | {
+      readonly type: 'init'
+      readonly serverKind: ServerKind
+      readonly url: string
+      readonly jwtSecret: string | null
+      readonly behaviour: Behaviour
+      readonly localAddresses: readonly string[]
+      readonly tickMs: number
+    }
+  | {
+      readonly type: 'addRooms'
+      /** Global index of the first room; room r holds client IDs 1 + r * roomSize + k. */
+      readonly firstRoom: number
+      readonly count: number
+      readonly roomSize: number
+      readonly connectConcurrency: number
+    }
+  | { readonly type: 'settle'; readonly timeoutMs: number }
+  | { readonly type: 'changes'; readonly on: boolean }
+  | { readonly type: 'mark' }
+  | { readonly type: 'collect' }
+  | {
+      readonly type: 'ghost'
+      readonly mode: GhostMode
+      /** Tabs to drop, each in a different room. */
+      readonly count: number
+      readonly capMs: number
+    }
+  | {
+      readonly type: 'churn'
+      readonly ratePerSec: number
+      readonly lifetimeMs: number
+      readonly durationMs: number
+      readonly roomSize: number
+      readonly clientIdBase: number
+    }
+  | {
+      readonly type: 'waitRestored'
+      readonly timeoutMs: number
+      /** Only sockets opened after this instant (µs since the epoch) count. */
+      readonly afterUs: number
+    }
+  | { readonly type: 'shutdown' }
+
+export type CommandType = Command['type']
+
+export type GhostMode = 'close' | 'silent'
+
+export interface Envelope {
+  readonly id: number
+  readonly command: Command
+}
+
+export type Reply =
+  | { readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: string }
+
+/** Counters of one generator since the last `mark` (window), summed by the orchestrator. */
+export interface GeneratorStats {
+  windowMs: number
+  tabsOpen: number
+  connectFailures: number
+  unexpectedCloses: number
+  changesSent: number
+  renewalsSent: number
+  heartbeatsSent: number
+  framesTx: number
+  bytesTx: number
+  framesRx: number
+  bytesRx: number
+  heartbeatsRx: number
+  pingsRx: number
+  /** A peer state seen for the first time (join, snapshot, reconnect). */
+  appearances: number
+  /** A new state (higher seq) of a peer already seen: a delivered change. */
+  changeDeliveries: number
+  /** The same state again (renewal, relay refresh, snapshot). */
+  duplicates: number
+  /** The tab's own state sent back to it. */
+  echoes: number
+  removals: number
+  /** Entries y-protocols would ignore (clock not above the one remembered). */
+  ignored: number
+  /** Propagation latency of delivered changes and of joins, sender to receiver. */
+  latency: HistogramData
+  /** Time from a socket connect call to its open event. */
+  connect: HistogramData
+}
+
+export interface GhostResult {
+  readonly mode: GhostMode
+  readonly dropped: number
+  /** Receivers that saw the removal, and the time each took (ms). */
+  readonly seen: number
+  readonly expected: number
+  readonly latency: HistogramData
+}
+
+export interface ChurnResult {
+  readonly joins: number
+  readonly leaves: number
+  readonly failed: number
+  readonly durationMs: number
+  readonly join: HistogramData
+  readonly leave: HistogramData
+  readonly connect: HistogramData
+}

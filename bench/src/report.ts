@@ -1,0 +1,139 @@
+/**
+ * The stdout table: one block per workload, one row per figure, a column per server and
+ * the ratio Sightline / reference measured in the same run.
+ */
+import type { BenchResult } from './bench.js'
+import type { WorkloadName } from './config.js'
+import type { CapacityResult } from './workloads/capacity.js'
+import type { ChurnFigures } from './workloads/churn.js'
+import type { HotRoomResult } from './workloads/hot-room.js'
+import type { RestartStormResult } from './workloads/restart-storm.js'
+import type { SteadyResult } from './workloads/steady.js'
+
+type Cell = number | string | null | undefined
+type Row<T> = readonly [label: string, pick: (r: T) => Cell]
+
+const steadyRows: Row<SteadyResult>[] = [
+  ['tabs open', (r) => r.window.tabs],
+  ['changes/s', (r) => r.window.changesPerSec],
+  ['delivered updates/s', (r) => r.window.deliveredPerSec],
+  ['latency p50 ms', (r) => r.window.latency.p50Ms],
+  ['latency p99 ms', (r) => r.window.latency.p99Ms],
+  ['latency max ms', (r) => r.window.latency.maxMs],
+  ['server CPU %', (r) => r.window.server.cpuPercent],
+  ['server RSS MB', (r) => r.window.server.rssMB],
+  ['RSS per connection KB', (r) => r.window.server.rssPerConnectionKB],
+  ['upstream frames / change', (r) => r.window.amplification.upstreamFramesPerChange],
+  ['deliveries / change (N-1)', (r) => r.window.amplification.deliveriesPerChange],
+  ['echoes / change', (r) => r.window.amplification.echoesPerChange],
+  ['idle: up frames/min/tab', (r) => r.idle.upFramesPerMin],
+  ['idle: up bytes/min/tab', (r) => r.idle.upBytesPerMin],
+  ['idle: down frames/min/tab', (r) => r.idle.downFramesPerMin],
+  ['idle: down bytes/min/tab', (r) => r.idle.downBytesPerMin],
+  ['ghost after close p50 ms', (r) => r.ghostAfterClose.latency.p50Ms],
+  ['ghost after close max ms', (r) => r.ghostAfterClose.latency.maxMs],
+  ['ghost after close seen', (r) => `${r.ghostAfterClose.seen}/${r.ghostAfterClose.expected}`],
+  ['ghost after silent loss p50 ms', (r) => r.ghostAfterSilentLoss.latency.p50Ms],
+  ['ghost after silent loss max ms', (r) => r.ghostAfterSilentLoss.latency.maxMs],
+  [
+    'ghost after silent loss seen',
+    (r) => `${r.ghostAfterSilentLoss.seen}/${r.ghostAfterSilentLoss.expected}`,
+  ],
+  [
+    'errors (connect/closed)',
+    (r) => `${r.window.errors.connectFailures}/${r.window.errors.unexpectedCloses}`,
+  ],
+]
+
+const hotRows: Row<HotRoomResult>[] = [
+  ['tabs open', (r) => r.window.tabs],
+  ['offered deliveries/s', (r) => r.offeredDeliveriesPerSec],
+  ['changes/s', (r) => r.window.changesPerSec],
+  ['delivered updates/s', (r) => r.window.deliveredPerSec],
+  ['latency p50 ms', (r) => r.window.latency.p50Ms],
+  ['latency p99 ms', (r) => r.window.latency.p99Ms],
+  ['latency max ms', (r) => r.window.latency.maxMs],
+  ['server CPU %', (r) => r.window.server.cpuPercent],
+  ['server RSS MB', (r) => r.window.server.rssMB],
+  ['deliveries / change (N-1)', (r) => r.window.amplification.deliveriesPerChange],
+  ['echoes / change', (r) => r.window.amplification.echoesPerChange],
+]
+
+const churnRows: Row<ChurnFigures>[] = [
+  ['offered joins/s', (r) => r.offeredJoinsPerSec],
+  ['joins/s', (r) => r.joinsPerSec],
+  ['leaves/s', (r) => r.leavesPerSec],
+  ['failed joins', (r) => r.failedJoins],
+  ['connect p50 ms', (r) => r.connectLatency.p50Ms],
+  ['connect p99 ms', (r) => r.connectLatency.p99Ms],
+  ['join seen p50 ms', (r) => r.joinLatency.p50Ms],
+  ['join seen p99 ms', (r) => r.joinLatency.p99Ms],
+  ['leave seen p50 ms', (r) => r.leaveLatency.p50Ms],
+  ['leave seen p99 ms', (r) => r.leaveLatency.p99Ms],
+  ['server CPU %', (r) => r.server.cpuPercent],
+]
+
+const restartRows: Row<RestartStormResult>[] = [
+  ['tabs', (r) => r.tabs],
+  ['server down ms', (r) => r.downMs],
+  ['restored', (r) => (r.restored ? 'yes' : `no (${r.missing} missing)`)],
+  ['restored after kill ms', (r) => r.restoredAfterKillMs],
+  ['restored after listen ms', (r) => r.restoredAfterListenMs],
+  ['failed reconnect attempts', (r) => r.reconnectFailures],
+]
+
+const capacityRows: Row<CapacityResult>[] = [
+  ['max tabs with p99 < limit', (r) => r.maxTabsUnderLimit],
+  ['stopped by', (r) => r.stoppedBy],
+  ['open-file hard limit', (r) => r.fdLimit],
+  ['last step p99 ms', (r) => r.steps.at(-1)?.latency.p99Ms],
+  ['last step RSS MB', (r) => r.steps.at(-1)?.server.rssMB],
+  ['last step RSS/conn KB', (r) => r.steps.at(-1)?.server.rssPerConnectionKB],
+  ['last step CPU %', (r) => r.steps.at(-1)?.server.cpuPercent],
+]
+
+const ROWS: Record<WorkloadName, Row<never>[]> = {
+  steady: steadyRows as Row<never>[],
+  'hot-room': hotRows as Row<never>[],
+  churn: churnRows as Row<never>[],
+  'restart-storm': restartRows as Row<never>[],
+  capacity: capacityRows as Row<never>[],
+}
+
+function format(v: Cell): string {
+  if (v === null || v === undefined) return '-'
+  if (typeof v === 'string') return v
+  if (Number.isInteger(v)) return String(v)
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3)
+}
+
+export function renderReport(result: BenchResult): string {
+  const lines: string[] = []
+  lines.push(`Sightline bench (${result.mode}, scale ${result.scale}) ${result.date}`)
+  lines.push(
+    `${result.machine.cpus} x ${result.machine.cpuModel}, ${result.machine.memoryGB} GB, Node ${result.machine.node}`,
+  )
+  for (const [workload, perServer] of Object.entries(result.workloads)) {
+    const rows = ROWS[workload as WorkloadName]
+    const s = perServer?.sightline as never
+    const r = perServer?.reference as never
+    const table = [['', 'sightline', 'reference', 'ratio']]
+    for (const [label, pick] of rows) {
+      const a = s === undefined ? undefined : pick(s)
+      const b = r === undefined ? undefined : pick(r)
+      const ratio =
+        typeof a === 'number' && typeof b === 'number' && b !== 0 ? `${(a / b).toFixed(2)}x` : ''
+      table.push([label, format(a), format(b), ratio])
+    }
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
+    lines.push('', `## ${workload}`)
+    for (const row of table) {
+      lines.push(
+        row
+          .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+          .join('  '),
+      )
+    }
+  }
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,162 @@
+/**
+ * The two servers under test, each in its own process, started through a shell that raises
+ * the open-file limit to its hard maximum:
+ *
+ * - `sightline`: the relay's own CLI (`packages/relay/src/cli.ts`, run on source with tsx),
+ *   configured through its environment variables;
+ * - `reference`: `@y/websocket-server@0.1.1`'s own `src/server.js`, on 127.0.0.1, no
+ *   persistence (YPERSISTENCE unset), exactly as a user would start it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ServerKind } from './generator-protocol.js'
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const RELAY_CLI = join(REPO_ROOT, 'packages', 'relay', 'src', 'cli.ts')
+const REFERENCE_SERVER = join(
+  dirname(createRequire(import.meta.url).resolve('@y/websocket-server/package.json')),
+  'src',
+  'server.js',
+)
+
+/** Raise the soft fd limit to the hard one, then become the command. */
+const ULIMIT_EXEC = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"'
+
+export interface ServerConfig {
+  readonly kind: ServerKind
+  /** Extra environment (Sightline: SIGHTLINE_* variables). */
+  readonly env: Readonly<Record<string, string>>
+  /** Directory for a V8 CPU profile of the server (`node --cpu-prof`), if wanted. */
+  readonly cpuProfDir?: string | undefined
+}
+
+export interface ServerProcess {
+  readonly kind: ServerKind
+  readonly port: number
+  readonly url: string
+  pid(): number
+  /** Kills with SIGKILL (no close frames), then starts it again on the same port. */
+  killAndRestart(): Promise<{ killedAtUs: number; listeningAtUs: number }>
+  kill9(): Promise<void>
+  start(): Promise<void>
+  /** Orderly stop (SIGTERM), SIGKILL after 5 s. */
+  stop(): Promise<void>
+}
+
+/** A free TCP port on 127.0.0.1 (the servers need one they can bind again after a restart). */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** The hard open-file limit a process started by us can raise itself to. */
+export async function hardFdLimit(): Promise<number> {
+  const child = spawn('/bin/sh', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  await once(child, 'exit')
+  const n = Number(out.trim())
+  return Number.isFinite(n) ? n : Number.POSITIVE_INFINITY
+}
+
+export async function createServerProcess(config: ServerConfig): Promise<ServerProcess> {
+  const port = await freePort()
+  let child: ChildProcess | null = null
+  let stderr = ''
+
+  const args = (): string[] => {
+    const prof = config.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', config.cpuProfDir] : []
+    if (config.kind === 'sightline') {
+      return [...prof, '--conditions=source', '--import', 'tsx', RELAY_CLI]
+    }
+    return [...prof, REFERENCE_SERVER]
+  }
+  const env = {
+    ...process.env,
+    ...config.env,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+  }
+
+  async function start(): Promise<void> {
+    stderr = ''
+    const c = spawn('/bin/sh', ['-c', ULIMIT_EXEC, process.execPath, ...args()], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    c.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000)
+    })
+    child = c
+    const exited = once(c, 'exit').then(() => {
+      throw new Error(`${config.kind} server exited during start: ${stderr}`)
+    })
+    await Promise.race([waitHealthy(port), exited])
+    exited.catch(() => {})
+  }
+
+  async function kill9(): Promise<void> {
+    const c = child
+    if (c === null || c.exitCode !== null || c.signalCode !== null) return
+    const exited = once(c, 'exit')
+    c.kill('SIGKILL')
+    await exited
+  }
+
+  await start()
+  return {
+    kind: config.kind,
+    port,
+    url: `ws://127.0.0.1:${port}`,
+    pid: () => child?.pid ?? 0,
+    start,
+    kill9,
+    async killAndRestart() {
+      const killedAtUs = nowUs()
+      await kill9()
+      await start()
+      return { killedAtUs, listeningAtUs: nowUs() }
+    },
+    async stop() {
+      const c = child
+      if (c === null || c.exitCode !== null || c.signalCode !== null) return
+      const exited = once(c, 'exit')
+      c.kill('SIGTERM')
+      const timer = setTimeout(() => c.kill('SIGKILL'), 5000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+/** Polls the server's HTTP endpoint until it answers 200 (both servers answer plain GETs). */
+async function waitHealthy(port: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  while (performance.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`)
+      await res.text()
+      if (res.status === 200) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`server on port ${port} did not become healthy in ${timeoutMs} ms`)
+}
+
+function nowUs(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000)
+}

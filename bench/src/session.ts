@@ -1,0 +1,169 @@
+/**
+ * One server under test plus its load generators, for the length of one workload: start
+ * the server, fork the generators, spread rooms over them (a generator owns whole rooms),
+ * and sum what they measured.
+ */
+import { randomBytes } from 'node:crypto'
+import { GeneratorPool } from './generator-pool.js'
+import type { Behaviour, GeneratorStats, ServerKind } from './generator-protocol.js'
+import { Histogram } from './histogram.js'
+import { type ProcSample, sampleProcess } from './proc-stats.js'
+import { createServerProcess, type ServerProcess } from './servers.js'
+
+/** Loopback source addresses the tabs spread over (each has its own ephemeral port range). */
+export const SOURCE_ADDRESSES = Object.freeze(
+  Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`),
+)
+
+export interface SessionOptions {
+  readonly kind: ServerKind
+  readonly generators: number
+  readonly behaviour: Behaviour
+  /** Extra relay environment (Sightline only), e.g. shorter liveness in smoke runs. */
+  readonly relayEnv?: Readonly<Record<string, string>>
+  readonly cpuProfDir?: string | undefined
+  readonly tickMs?: number
+}
+
+/**
+ * Relay settings for the bench. The workloads open one connection per simulated agent, each
+ * with its own token, so per-subject caps are never approached; any rate or connection limit
+ * the relay adds must be raised here so that the workloads measure forwarding, not refusals.
+ */
+export function relayEnvironment(secret: string): Record<string, string> {
+  return {
+    SIGHTLINE_JWT_SECRET: secret,
+    SIGHTLINE_LOG_LEVEL: 'warn',
+  }
+}
+
+/** Sum of the generators' counters, with their histograms merged. */
+export interface Totals extends Omit<GeneratorStats, 'latency' | 'connect'> {
+  readonly latency: Histogram
+  readonly connect: Histogram
+}
+
+export class Session {
+  readonly kind: ServerKind
+  readonly server: ServerProcess
+  readonly pool: GeneratorPool
+  /** Server memory and CPU before any tab connected. */
+  readonly baseline: ProcSample
+  #rooms = 0
+
+  private constructor(
+    kind: ServerKind,
+    server: ServerProcess,
+    pool: GeneratorPool,
+    base: ProcSample,
+  ) {
+    this.kind = kind
+    this.server = server
+    this.pool = pool
+    this.baseline = base
+  }
+
+  static async open(o: SessionOptions): Promise<Session> {
+    const secret = randomBytes(32).toString('hex')
+    const server = await createServerProcess({
+      kind: o.kind,
+      env: o.kind === 'sightline' ? { ...relayEnvironment(secret), ...o.relayEnv } : {},
+      cpuProfDir: o.cpuProfDir,
+    })
+    const pool = GeneratorPool.start(o.generators)
+    try {
+      await pool.all({
+        type: 'init',
+        serverKind: o.kind,
+        url: server.url,
+        jwtSecret: o.kind === 'sightline' ? secret : null,
+        behaviour: o.behaviour,
+        localAddresses: SOURCE_ADDRESSES,
+        tickMs: o.tickMs ?? 10,
+      })
+    } catch (error) {
+      await pool.close()
+      await server.stop()
+      throw error
+    }
+    await delay(300)
+    return new Session(o.kind, server, pool, sampleProcess(server.pid()))
+  }
+
+  /** Rooms opened so far (global room indices 0..rooms-1). */
+  get rooms(): number {
+    return this.#rooms
+  }
+
+  /** Opens `count` more rooms of `roomSize` tabs, spread evenly over the generators. */
+  async addRooms(count: number, roomSize: number, connectConcurrency = 64) {
+    const first = this.#rooms
+    this.#rooms += count
+    const per = Math.ceil(count / this.pool.size)
+    const results = await Promise.all(
+      Array.from({ length: this.pool.size }, (_, i) => {
+        const start = first + i * per
+        const n = Math.max(0, Math.min(per, first + count - start))
+        return n === 0
+          ? Promise.resolve({ opened: 0, failed: 0 })
+          : this.pool.send<{ opened: number; failed: number }>(i, {
+              type: 'addRooms',
+              firstRoom: start,
+              count: n,
+              roomSize,
+              connectConcurrency,
+            })
+      }),
+    )
+    return {
+      opened: results.reduce((s, r) => s + r.opened, 0),
+      failed: results.reduce((s, r) => s + r.failed, 0),
+    }
+  }
+
+  /** Waits until every tab sees all its room-mates; resolves with whether all did. */
+  async settle(timeoutMs: number): Promise<{ ok: boolean; missing: number }> {
+    const r = await this.pool.all<{ ok: boolean; missing: number }>({ type: 'settle', timeoutMs })
+    return { ok: r.every((x) => x.ok), missing: r.reduce((s, x) => s + x.missing, 0) }
+  }
+
+  async mark(): Promise<void> {
+    await this.pool.all({ type: 'mark' })
+  }
+
+  async changes(on: boolean): Promise<void> {
+    await this.pool.all({ type: 'changes', on })
+  }
+
+  async collect(): Promise<Totals> {
+    return sumStats(await this.pool.all<GeneratorStats>({ type: 'collect' }))
+  }
+
+  sample(): ProcSample {
+    return sampleProcess(this.server.pid())
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close()
+    await this.server.stop()
+  }
+}
+
+export function sumStats(all: readonly GeneratorStats[]): Totals {
+  const latency = new Histogram()
+  const connect = new Histogram()
+  const sum: Record<string, number> = {}
+  for (const s of all) {
+    latency.merge(s.latency)
+    connect.merge(s.connect)
+    for (const [k, v] of Object.entries(s)) {
+      if (typeof v === 'number') sum[k] = (sum[k] ?? 0) + v
+    }
+  }
+  sum['windowMs'] = Math.max(0, ...all.map((s) => s.windowMs))
+  return { ...(sum as unknown as Omit<GeneratorStats, 'latency' | 'connect'>), latency, connect }
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

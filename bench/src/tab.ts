@@ -1,0 +1,290 @@
+/**
+ * One simulated agent tab: a raw `ws` socket that behaves like Sightline's presence client
+ * (own entry only, renewal after 15 s, heartbeat for Sightline, answers sync step 1, forgets
+ * peers and their clocks when the connection is lost, reconnects with full-jitter backoff),
+ * and keeps what y-protocols would keep about its peers: clock, presence, and the bench
+ * sequence number of their state.
+ */
+import { HEARTBEAT_FRAME, isHeartbeatFrame } from '@sightline/protocol'
+import WebSocket from 'ws'
+import type { GeneratorStats } from './generator-protocol.js'
+import type { Histogram } from './histogram.js'
+import {
+  EMPTY_SYNC_STEP2,
+  nowUs,
+  ownStateFrame,
+  readInbound,
+  type SeenEntry,
+  stateJson,
+  wireBytes,
+} from './tab-wire.js'
+
+/** What a tab needs from the generator that hosts it. */
+export interface TabHost {
+  readonly stats: GeneratorStats
+  readonly latency: Histogram
+  readonly connectLatency: Histogram
+  readonly reconnect: boolean
+  /** Room URL with the token for `tab`; may mint the token. */
+  urlFor(tab: Tab): Promise<string>
+  localAddressFor(tab: Tab): string
+  /** A peer's removal reached `receiver`. */
+  onRemovalSeen(receiver: Tab, clientId: number): void
+  /** A peer appeared for `receiver` (presence restored). */
+  onPresenceChange(receiver: Tab): void
+  /** An unexpected close or a failed connect. */
+  onLost(tab: Tab, neverOpened: boolean): void
+}
+
+interface PeerView {
+  clock: number
+  present: boolean
+  seq: number
+}
+
+export type TabStatus = 'new' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'silent'
+
+const RECONNECT_MIN_MS = 250
+const RECONNECT_MAX_MS = 5000
+
+export class Tab {
+  readonly clientId: number
+  readonly agentId: string
+  readonly name: string
+  readonly room: string
+  /** Number of tabs in the room, this one included. */
+  readonly roomSize: number
+  status: TabStatus = 'new'
+  /** Peers currently present for this tab. */
+  presentPeers = 0
+  /** Monotonic ms of the last state this tab sent (renewal timing). */
+  lastSentAt = 0
+  #ws: WebSocket | null = null
+  /** y-protocols starts at 0 and bumps it for the first real state: receivers ignore clock 0. */
+  #clock = 1
+  #seq = 0
+  #activity: 'viewing' | 'replying' = 'viewing'
+  #since = Date.now()
+  #json = ''
+  #openedAtUs = 0
+  #attempt = 0
+  readonly #peers = new Map<number, PeerView>()
+  readonly #host: TabHost
+
+  constructor(host: TabHost, clientId: number, room: string, roomSize: number) {
+    this.#host = host
+    this.clientId = clientId
+    this.agentId = `agent-${clientId}`
+    this.name = `Agent ${clientId}`
+    this.room = room
+    this.roomSize = roomSize
+    this.#json = this.#stateJson()
+  }
+
+  /** Opens the socket; resolves once it is open or has failed. */
+  connect(): Promise<boolean> {
+    this.status = this.status === 'new' ? 'connecting' : this.status
+    return this.#host.urlFor(this).then(
+      (url) =>
+        new Promise<boolean>((resolve) => {
+          const startedUs = nowUs()
+          const ws = new WebSocket(url, {
+            perMessageDeflate: false,
+            localAddress: this.#host.localAddressFor(this),
+            handshakeTimeout: 30_000,
+          })
+          this.#ws = ws
+          let opened = false
+          ws.on('open', () => {
+            opened = true
+            this.#host.connectLatency.record(nowUs() - startedUs)
+            this.#onOpen()
+            resolve(true)
+          })
+          ws.on('message', (data: Buffer) => this.#onMessage(data))
+          ws.on('ping', () => {
+            const s = this.#host.stats
+            s.pingsRx++
+            s.framesRx++
+            s.bytesRx += wireBytes(0, false)
+            s.framesTx++
+            s.bytesTx += wireBytes(0, true)
+          })
+          ws.on('error', () => {})
+          ws.on('close', () => {
+            if (this.#ws === ws) this.#onClose(!opened)
+            if (!opened) resolve(false)
+          })
+        }),
+    )
+  }
+
+  /** Sends the 3-byte heartbeat (Sightline only). */
+  heartbeat(): void {
+    if (this.status !== 'open') return
+    this.#send(HEARTBEAT_FRAME)
+    this.#host.stats.heartbeatsSent++
+  }
+
+  /** Re-sends the unchanged state with a higher clock once it is `renewMs` old. */
+  renewIfDue(nowMs: number, renewMs: number): void {
+    if (this.status !== 'open' || nowMs - this.lastSentAt < renewMs) return
+    this.#clock++
+    this.#sendState()
+    this.#host.stats.renewalsSent++
+  }
+
+  /** Toggles viewing/replying: one state change, one upstream frame. */
+  change(): void {
+    if (this.status !== 'open') return
+    this.#activity = this.#activity === 'viewing' ? 'replying' : 'viewing'
+    this.#since = Date.now()
+    this.#seq++
+    this.#clock++
+    this.#json = this.#stateJson()
+    this.#sendState()
+    this.#host.stats.changesSent++
+  }
+
+  /** Closes the socket cleanly, without sending a removal first (the server must notice). */
+  close(): void {
+    this.status = 'closed'
+    this.#ws?.close(1000)
+  }
+
+  /** Drops the socket without a close handshake. */
+  terminate(): void {
+    this.status = 'closed'
+    this.#ws?.terminate()
+  }
+
+  /** Stops reading (so no pong answers a ping) and sending: a silently lost connection. */
+  goSilent(): void {
+    this.status = 'silent'
+    this.#ws?.pause()
+  }
+
+  /** When (µs since the epoch) the current socket opened; 0 before the first open. */
+  get openedAtUs(): number {
+    return this.#openedAtUs
+  }
+
+  #stateJson(): string {
+    return stateJson(this, {
+      seq: this.#seq,
+      sentAtUs: nowUs(),
+      activity: this.#activity,
+      since: this.#since,
+    })
+  }
+
+  #sendState(): void {
+    if (this.#seq === 0 && this.#clock === 1) this.#json = this.#stateJson()
+    this.#send(ownStateFrame(this.clientId, this.#clock, this.#json))
+    this.lastSentAt = performance.now()
+  }
+
+  #send(frame: Uint8Array): void {
+    const ws = this.#ws
+    if (ws === null || ws.readyState !== WebSocket.OPEN) return
+    ws.send(frame)
+    const s = this.#host.stats
+    s.framesTx++
+    s.bytesTx += wireBytes(frame.length, true)
+  }
+
+  #onOpen(): void {
+    this.status = 'open'
+    this.#openedAtUs = nowUs()
+    this.#host.stats.tabsOpen++
+    // The presence client announces its state on open; a re-announce keeps clock and JSON.
+    this.#sendState()
+  }
+
+  #onClose(neverOpened: boolean): void {
+    const wasOpen = this.status === 'open'
+    if (wasOpen) this.#host.stats.tabsOpen--
+    if (this.status === 'closed' || this.status === 'silent') return
+    this.#forgetPeers()
+    this.#host.onLost(this, neverOpened)
+    if (!this.#host.reconnect) {
+      this.status = 'closed'
+      return
+    }
+    this.status = 'reconnecting'
+    const window = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.#attempt)
+    this.#attempt++
+    setTimeout(() => {
+      if (this.status === 'reconnecting') void this.connect()
+    }, Math.random() * window)
+  }
+
+  #forgetPeers(): void {
+    this.#peers.clear()
+    if (this.presentPeers !== 0) {
+      this.presentPeers = 0
+      this.#host.onPresenceChange(this)
+    }
+  }
+
+  #onMessage(data: Buffer): void {
+    const s = this.#host.stats
+    s.framesRx++
+    s.bytesRx += wireBytes(data.length, false)
+    if (this.status !== 'open') return
+    this.#attempt = 0
+    if (isHeartbeatFrame(data)) {
+      s.heartbeatsRx++
+      return
+    }
+    const kind = readInbound(data, this.#onEntry)
+    if (kind === 'sync-step1') this.#send(EMPTY_SYNC_STEP2)
+    else if (kind === 'query') this.#sendState()
+  }
+
+  readonly #onEntry = (e: SeenEntry): void => {
+    const s = this.#host.stats
+    if (e.clientId === this.clientId) {
+      s.echoes++
+      return
+    }
+    const prev = this.#peers.get(e.clientId)
+    // y-protocols: apply if the clock is higher, or equal with a removal of a present state.
+    if (prev !== undefined && !(e.clock > prev.clock || (e.clock === prev.clock && e.removed))) {
+      s.ignored++
+      return
+    }
+    if (e.removed) {
+      if (prev === undefined) {
+        this.#peers.set(e.clientId, { clock: e.clock, present: false, seq: -1 })
+        return
+      }
+      prev.clock = e.clock
+      if (!prev.present) return
+      prev.present = false
+      this.presentPeers--
+      s.removals++
+      this.#host.onRemovalSeen(this, e.clientId)
+      this.#host.onPresenceChange(this)
+      return
+    }
+    if (prev === undefined || !prev.present) {
+      if (prev === undefined)
+        this.#peers.set(e.clientId, { clock: e.clock, present: true, seq: e.seq })
+      else Object.assign(prev, { clock: e.clock, present: true, seq: e.seq })
+      this.presentPeers++
+      s.appearances++
+      if (e.sentAtUs >= this.#openedAtUs) this.#host.latency.record(nowUs() - e.sentAtUs)
+      this.#host.onPresenceChange(this)
+      return
+    }
+    prev.clock = e.clock
+    if (e.seq > prev.seq) {
+      prev.seq = e.seq
+      s.changeDeliveries++
+      this.#host.latency.record(nowUs() - e.sentAtUs)
+    } else {
+      s.duplicates++
+    }
+  }
+}

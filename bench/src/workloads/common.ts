@@ -1,0 +1,61 @@
+/** Helpers shared by the workloads. */
+import type { BenchConfig } from '../config.js'
+import type { Behaviour, ServerKind } from '../generator-protocol.js'
+import { Session } from '../session.js'
+
+/** Presence-client defaults: heartbeat 4 s (Sightline only), renewal after 15 s. */
+export function presenceBehaviour(
+  kind: ServerKind,
+  changeMs: number,
+  reconnect = false,
+): Behaviour {
+  return { heartbeatMs: kind === 'sightline' ? 4000 : 0, renewMs: 15_000, changeMs, reconnect }
+}
+
+export function generatorsFor(config: BenchConfig, tabs: number): number {
+  return Math.max(config.smoke ? 1 : 2, Math.ceil(tabs / config.tabsPerGenerator))
+}
+
+export interface OpenOptions {
+  readonly kind: ServerKind
+  readonly config: BenchConfig
+  readonly tabs: number
+  readonly behaviour: Behaviour
+  readonly cpuProfDir?: string | undefined
+}
+
+export function openSession(o: OpenOptions): Promise<Session> {
+  return Session.open({
+    kind: o.kind,
+    generators: generatorsFor(o.config, o.tabs),
+    behaviour: o.behaviour,
+    relayEnv: o.config.relayEnv,
+    cpuProfDir: o.cpuProfDir,
+  })
+}
+
+/** Opens the rooms and waits for full presence; throws when tabs could not connect. */
+export async function populate(
+  session: Session,
+  config: BenchConfig,
+  tabs: number,
+  roomSize: number,
+) {
+  const rooms = Math.ceil(tabs / roomSize)
+  const { opened, failed } = await session.addRooms(rooms, roomSize)
+  const settled = await session.settle(config.settleTimeoutMs)
+  return { opened, failed, settled }
+}
+
+/** Waits until no more deliveries arrive (the in-flight changes have landed). */
+export async function drain(session: Session, quietMs = 300, maxMs = 10_000): Promise<void> {
+  const deadline = performance.now() + maxMs
+  let last = -1
+  while (performance.now() < deadline) {
+    const t = await session.collect()
+    const n = t.changeDeliveries + t.echoes + t.removals + t.appearances
+    if (n === last) return
+    last = n
+    await new Promise((resolve) => setTimeout(resolve, quietMs))
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * steady: 10,000 tabs in rooms of 5 with default heartbeats. First an idle window (idle
+ * cost), then one activity change per tab every 10 s (throughput, latency, amplification),
+ * then ghost time: tabs that close, and tabs whose connection goes silent.
+ */
+import type { BenchConfig } from '../config.js'
+import {
+  type IdleCost,
+  idleCost,
+  serverFigures,
+  type WindowFigures,
+  windowFigures,
+} from '../figures.js'
+import type { GhostResult, ServerKind } from '../generator-protocol.js'
+import { Histogram, type LatencySummary } from '../histogram.js'
+import { delay } from '../session.js'
+import { drain, openSession, populate, presenceBehaviour } from './common.js'
+
+export interface GhostFigures {
+  readonly dropped: number
+  /** Room-mates that saw the tab go, of those that should. */
+  readonly seen: number
+  readonly expected: number
+  /** Time from the drop until each room-mate saw the removal. */
+  readonly latency: LatencySummary
+  readonly capMs: number
+}
+
+export interface SteadyResult {
+  readonly connect: { readonly opened: number; readonly failed: number; readonly settled: boolean }
+  readonly idle: IdleCost
+  readonly window: WindowFigures
+  readonly ghostAfterClose: GhostFigures
+  readonly ghostAfterSilentLoss: GhostFigures
+}
+
+export async function runSteady(kind: ServerKind, config: BenchConfig): Promise<SteadyResult> {
+  const c = config.steady
+  const session = await openSession({
+    kind,
+    config,
+    tabs: c.tabs,
+    behaviour: presenceBehaviour(kind, c.changeMs),
+  })
+  try {
+    const { opened, failed, settled } = await populate(session, config, c.tabs, c.roomSize)
+
+    await session.mark()
+    await delay(c.idleWindowMs)
+    const idle = idleCost(await session.collect())
+
+    await session.mark()
+    const from = session.sample()
+    await session.changes(true)
+    const startedAt = performance.now()
+    await delay(c.windowMs)
+    await session.changes(false)
+    const activeMs = performance.now() - startedAt
+    const to = session.sample()
+    await drain(session)
+    const totals = await session.collect()
+    const window = windowFigures(
+      totals,
+      c.roomSize,
+      activeMs,
+      serverFigures(session.baseline, from, to, totals.tabsOpen),
+    )
+
+    const perGenerator = Math.max(1, Math.ceil(c.ghosts / session.pool.size))
+    const ghost = async (mode: 'close' | 'silent', capMs: number): Promise<GhostFigures> => {
+      const parts = await session.pool.all<GhostResult>({
+        type: 'ghost',
+        mode,
+        count: perGenerator,
+        capMs,
+      })
+      const latency = new Histogram()
+      for (const p of parts) latency.merge(p.latency)
+      return {
+        dropped: parts.reduce((s, p) => s + p.dropped, 0),
+        seen: parts.reduce((s, p) => s + p.seen, 0),
+        expected: parts.reduce((s, p) => s + p.expected, 0),
+        latency: latency.summaryMs(),
+        capMs,
+      }
+    }
+    const ghostAfterClose = await ghost('close', c.ghostCloseCapMs)
+    const ghostAfterSilentLoss = await ghost('silent', c.ghostSilentCapMs)
+    return {
+      connect: { opened, failed, settled: settled.ok },
+      idle,
+      window,
+      ghostAfterClose,
+      ghostAfterSilentLoss,
+    }
+  } finally {
+    await session.close()
+  }
+}
