@@ -6,7 +6,13 @@
 import type { LevelWithSilent } from 'pino'
 import { z } from 'zod'
 import { RelayError, RelayErrorCode } from './errors.js'
-import { JWT_ALGORITHMS, type RelayOptions, resolveOptions, withDefaults } from './options.js'
+import {
+  JWT_ALGORITHMS,
+  normalizeOrigin,
+  type RelayOptions,
+  resolveOptions,
+  withDefaults,
+} from './options.js'
 
 export const LOG_LEVELS = Object.freeze([
   'fatal',
@@ -74,6 +80,46 @@ const text = z
   .optional()
   .transform((raw) => (raw === undefined || raw.trim() === '' ? undefined : raw))
 
+/** A comma-separated list of origins (`https://desk.example.com,https://x.test:8443`). */
+function origins(name: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined
+      const list = raw
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== '')
+      const bad = list.filter((o) => normalizeOrigin(o) === null)
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a comma-separated list of origins like https://desk.example.com, got "${bad.join(', ')}"`,
+        })
+        return z.NEVER
+      }
+      return list
+    })
+    .meta({ allowed: 'comma-separated origins (scheme://host[:port])' })
+}
+
+/** `true` or `false` (also `1`/`0`, `yes`/`no`). */
+function flag(name: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined
+      const v = raw.trim().toLowerCase()
+      if (v === 'true' || v === '1' || v === 'yes') return true
+      if (v === 'false' || v === '0' || v === 'no') return false
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got "${raw}"` })
+      return z.NEVER
+    })
+    .meta({ allowed: 'true or false' })
+}
+
 /** Default of `SIGHTLINE_LOG_LEVEL`. */
 export const DEFAULT_LOG_LEVEL: LevelWithSilent = 'info'
 /** Default of `SIGHTLINE_SHUTDOWN_TIMEOUT_MS`: the CLI exits this long after a signal at most. */
@@ -98,6 +144,102 @@ export type VariableDoc = {
 
 function doc(d: VariableDoc): VariableDoc {
   return d
+}
+
+/** The limits (issue 4): what one connection, room, subject or relay may use. */
+const LIMIT_VARIABLES = {
+  SIGHTLINE_MAX_STATE_BYTES: integer('SIGHTLINE_MAX_STATE_BYTES', 'number of bytes', 256).meta(
+    doc({ option: 'maxStateBytes', description: 'largest awareness state JSON (larger: 4413)' }),
+  ),
+  SIGHTLINE_MESSAGES_PER_SECOND: integer(
+    'SIGHTLINE_MESSAGES_PER_SECOND',
+    'number of messages',
+    1,
+  ).meta(
+    doc({
+      option: 'messagesPerSecond',
+      description: 'average messages per second per connection (token bucket; more: 4429)',
+    }),
+  ),
+  SIGHTLINE_MESSAGE_BURST: integer('SIGHTLINE_MESSAGE_BURST', 'number of messages', 1).meta(
+    doc({ option: 'messageBurst', description: 'messages a connection may send at once' }),
+  ),
+  SIGHTLINE_MAX_CONNECTIONS_PER_ROOM: integer(
+    'SIGHTLINE_MAX_CONNECTIONS_PER_ROOM',
+    'number of connections',
+    1,
+  ).meta(
+    doc({ option: 'maxConnectionsPerRoom', description: 'connections per room (more: 1013)' }),
+  ),
+  SIGHTLINE_MAX_ROOMS: integer('SIGHTLINE_MAX_ROOMS', 'number of rooms', 1).meta(
+    doc({ option: 'maxRooms', description: 'rooms held at once (more: 1013)' }),
+  ),
+  SIGHTLINE_MAX_CONNECTIONS: integer('SIGHTLINE_MAX_CONNECTIONS', 'number of connections', 1).meta(
+    doc({ option: 'maxConnections', description: 'connections held at once (more: 1013)' }),
+  ),
+  SIGHTLINE_MAX_CONNECTIONS_PER_SUBJECT: integer(
+    'SIGHTLINE_MAX_CONNECTIONS_PER_SUBJECT',
+    'number of connections',
+    1,
+  ).meta(
+    doc({
+      option: 'maxConnectionsPerSubject',
+      description: 'connections per token subject across rooms (more: 4429)',
+    }),
+  ),
+  SIGHTLINE_HANDSHAKE_TIMEOUT_MS: integer(
+    'SIGHTLINE_HANDSHAKE_TIMEOUT_MS',
+    'number of milliseconds',
+    100,
+  ).meta(
+    doc({
+      option: 'handshakeTimeoutMs',
+      description: 'a TCP connection must complete its HTTP upgrade within this (slowloris)',
+    }),
+  ),
+  SIGHTLINE_MAX_DOCUMENT_BYTES: integer(
+    'SIGHTLINE_MAX_DOCUMENT_BYTES',
+    'number of bytes',
+    1024,
+  ).meta(
+    doc({
+      option: 'maxDocumentBytes',
+      description: "bytes of a room's in-memory document (an update beyond it: 4413)",
+    }),
+  ),
+  SIGHTLINE_MAX_CLIENT_IDS_PER_CONNECTION: integer(
+    'SIGHTLINE_MAX_CLIENT_IDS_PER_CONNECTION',
+    'number of client IDs',
+    1,
+    1000,
+  ).meta(
+    doc({
+      option: 'maxClientIdsPerConnection',
+      description: 'awareness client IDs one connection may introduce (more: 1008)',
+    }),
+  ),
+  SIGHTLINE_MAX_SEND_BUFFER_BYTES: integer(
+    'SIGHTLINE_MAX_SEND_BUFFER_BYTES',
+    'number of bytes',
+    1024,
+  ).meta(
+    doc({
+      option: 'maxSendBufferBytes',
+      description: 'bytes queued for a slow reader before it is closed (4508)',
+    }),
+  ),
+  SIGHTLINE_ALLOWED_ORIGINS: origins('SIGHTLINE_ALLOWED_ORIGINS').meta(
+    doc({
+      option: 'allowedOrigins',
+      description: 'browser origins allowed to connect, comma-separated (default: any; else 4403)',
+    }),
+  ),
+  SIGHTLINE_REQUIRE_ORIGIN: flag('SIGHTLINE_REQUIRE_ORIGIN').meta(
+    doc({
+      option: 'requireOrigin',
+      description: 'refuse requests without an Origin header (non-browser clients) with 4403',
+    }),
+  ),
 }
 
 /** Every environment variable of the relay. Flags and `--help` are derived from it. */
@@ -169,7 +311,7 @@ export const EnvSchema = z.object({
     1024,
     64 * 1024 * 1024,
   ).meta(
-    doc({ option: 'maxFrameBytes', description: 'largest inbound message (larger: close 1009)' }),
+    doc({ option: 'maxFrameBytes', description: 'largest inbound message (larger: close 4413)' }),
   ),
   SIGHTLINE_LOG_LEVEL: oneOf('SIGHTLINE_LOG_LEVEL', LOG_LEVELS).meta(
     doc({ default: DEFAULT_LOG_LEVEL, description: 'pino log level (JSON lines on stdout)' }),
@@ -197,6 +339,7 @@ export const EnvSchema = z.object({
       description: 'after SIGTERM/SIGINT, exit at the latest this long later',
     }),
   ),
+  ...LIMIT_VARIABLES,
 })
 
 /** Relations between variables, checked after each variable is valid on its own. */
@@ -249,6 +392,19 @@ export function parseRelayEnv(env: Env): EnvConfig {
     maxFrameBytes: e.SIGHTLINE_MAX_FRAME_BYTES,
     metricsHost: e.SIGHTLINE_METRICS_HOST,
     metricsPort: e.SIGHTLINE_METRICS_PORT,
+    maxStateBytes: e.SIGHTLINE_MAX_STATE_BYTES,
+    messagesPerSecond: e.SIGHTLINE_MESSAGES_PER_SECOND,
+    messageBurst: e.SIGHTLINE_MESSAGE_BURST,
+    maxConnectionsPerRoom: e.SIGHTLINE_MAX_CONNECTIONS_PER_ROOM,
+    maxRooms: e.SIGHTLINE_MAX_ROOMS,
+    maxConnections: e.SIGHTLINE_MAX_CONNECTIONS,
+    maxConnectionsPerSubject: e.SIGHTLINE_MAX_CONNECTIONS_PER_SUBJECT,
+    handshakeTimeoutMs: e.SIGHTLINE_HANDSHAKE_TIMEOUT_MS,
+    maxDocumentBytes: e.SIGHTLINE_MAX_DOCUMENT_BYTES,
+    maxClientIdsPerConnection: e.SIGHTLINE_MAX_CLIENT_IDS_PER_CONNECTION,
+    maxSendBufferBytes: e.SIGHTLINE_MAX_SEND_BUFFER_BYTES,
+    allowedOrigins: e.SIGHTLINE_ALLOWED_ORIGINS,
+    requireOrigin: e.SIGHTLINE_REQUIRE_ORIGIN,
   }
   const merged = withDefaults(partial)
   checkRelations(merged)

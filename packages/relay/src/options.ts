@@ -38,10 +38,82 @@ export interface RelayOptions {
   readonly refreshIntervalMs: number
   /** Period (ms) of the single liveness/refresh sweep of the relay. Default `1000`. */
   readonly sweepIntervalMs: number
-  /** Largest inbound WebSocket message (bytes); larger ones close with 1009. Default `65536`. */
+  /**
+   * Largest inbound WebSocket message (bytes); larger ones close with 4413. `ws` itself
+   * refuses (1009) anything over twice this before buffering it. Default `65536` (a
+   * presence state is under 3 KiB, a reply signal under 1 KiB).
+   */
   readonly maxFrameBytes: number
+  /**
+   * Largest awareness state (bytes of its JSON); larger ones close with 4413. Default `8192`
+   * (a presence state with the longest allowed name and avatar URL is about 3 KiB).
+   */
+  readonly maxStateBytes: number
+  /**
+   * Messages per second a connection may send on average (token bucket refill rate); more
+   * close it with 4429. Default `100` (a tab sends one heartbeat per 4 s plus a few state
+   * changes; a stock y-websocket provider a few frames per change).
+   */
+  readonly messagesPerSecond: number
+  /** Bucket size: messages a connection may send at once after a quiet spell. Default `200`. */
+  readonly messageBurst: number
+  /**
+   * Connections per room; the next one is closed with 1013 after the upgrade. Default `200`
+   * (a conversation is watched by a handful of agents; a mailbox list by its team).
+   */
+  readonly maxConnectionsPerRoom: number
+  /** Rooms held at once; a connection that would open a new one gets 1013. Default `10000`. */
+  readonly maxRooms: number
+  /** Connections held at once; the next one gets 1013. Default `20000`. */
+  readonly maxConnections: number
+  /**
+   * Connections per token subject (agent) across all rooms; the next one gets 4429.
+   * Default `50` (one per open conversation tab plus its mailbox list, and a second socket
+   * per tab while a token is being renewed).
+   */
+  readonly maxConnectionsPerSubject: number
+  /**
+   * A TCP connection that has not completed its HTTP upgrade (or request) within this many
+   * ms is destroyed (slowloris). Default `10000`.
+   */
+  readonly handshakeTimeoutMs: number
+  /**
+   * Bytes of a room's document (in memory only; it carries ephemeral signals such as "a
+   * reply was sent"). An update that would grow it beyond this is not applied and its sender
+   * is closed with 4413. Default `262144` (256 KiB; the reply log is a few KiB).
+   */
+  readonly maxDocumentBytes: number
+  /**
+   * Awareness client IDs one connection may introduce (a tab uses one); the next closes it
+   * with 1008. Default `4`.
+   */
+  readonly maxClientIdsPerConnection: number
+  /**
+   * Bytes queued for a connection that does not read fast enough; past this it is closed
+   * with 4508 (and dropped if it does not drain within a second), so relay memory stays
+   * bounded. Default `1048576` (1 MiB, thousands of state changes).
+   */
+  readonly maxSendBufferBytes: number
+  /**
+   * Browser origins allowed to connect (e.g. `https://desk.example.com`); a request whose
+   * `Origin` is not listed gets 4403 after the upgrade. Default: any origin.
+   */
+  readonly allowedOrigins?: readonly string[] | undefined
+  /**
+   * Refuse (4403) requests without an `Origin` header. Non-browser clients (load tests,
+   * server-side integrations) send none, and cannot forge a browser's anyway, so the default
+   * `false` lets them in; set it when only browsers should connect.
+   */
+  readonly requireOrigin: boolean
   /** pino logger. Default: silent. */
   readonly logger?: Logger | undefined
+  /**
+   * Serve `/metrics` on a separate HTTP server on this port (`0` = any free port) and not on
+   * `port`, so it can stay off the public interface. Default: unset (served on `port`).
+   */
+  readonly metricsPort?: number | undefined
+  /** Interface of the separate metrics server. Default: `host`. */
+  readonly metricsHost?: string | undefined
 }
 
 export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
@@ -53,6 +125,18 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   refreshIntervalMs: 15_000,
   sweepIntervalMs: 1000,
   maxFrameBytes: 65_536,
+  maxStateBytes: 8192,
+  messagesPerSecond: 100,
+  messageBurst: 200,
+  maxConnectionsPerRoom: 200,
+  maxRooms: 10_000,
+  maxConnections: 20_000,
+  maxConnectionsPerSubject: 50,
+  handshakeTimeoutMs: 10_000,
+  maxDocumentBytes: 262_144,
+  maxClientIdsPerConnection: 4,
+  maxSendBufferBytes: 1_048_576,
+  requireOrigin: false,
 })
 
 /** y-protocols receivers drop a peer whose state was not renewed for this long (ms). */
@@ -80,6 +164,9 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
     fail(`jwtAlgorithm must be one of ${JWT_ALGORITHMS.join(', ')}`)
   }
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65_535) fail('port must be 0-65535')
+  if (o.metricsPort !== undefined && !(Number.isInteger(o.metricsPort) && o.metricsPort >= 0)) {
+    fail('metricsPort must be 0-65535')
+  }
   for (const key of [
     'pingIntervalMs',
     'livenessTimeoutMs',
@@ -96,16 +183,45 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
   }
   if (!Number.isInteger(o.maxFrameBytes) || o.maxFrameBytes < 16)
     fail('maxFrameBytes must be >= 16')
+  checkLimits(o, fail)
   if (o.clockToleranceSec < 0) fail('clockToleranceSec must be >= 0')
   return Object.freeze(o)
 }
-  /**
-   * Serve `/metrics` on a separate HTTP server on this port (`0` = any free port) and not on
-   * `port`, so it can stay off the public interface. Default: unset (served on `port`).
-   */
-  readonly metricsPort?: number | undefined
-  /** Interface of the separate metrics server. Default: `host`. */
-  readonly metricsHost?: string | undefined
-  if (o.metricsPort !== undefined && !(Number.isInteger(o.metricsPort) && o.metricsPort >= 0)) {
-    fail('metricsPort must be 0-65535')
+
+/** Integer limits must be positive; origins must be `scheme://host[:port]`. */
+function checkLimits(o: RelayOptions, fail: (message: string) => void): void {
+  for (const key of [
+    'maxStateBytes',
+    'messageBurst',
+    'maxConnectionsPerRoom',
+    'maxRooms',
+    'maxConnections',
+    'maxConnectionsPerSubject',
+    'handshakeTimeoutMs',
+    'maxDocumentBytes',
+    'maxClientIdsPerConnection',
+    'maxSendBufferBytes',
+  ] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < 1) fail(`${key} must be a positive integer`)
   }
+  if (!Number.isFinite(o.messagesPerSecond) || o.messagesPerSecond <= 0)
+    fail('messagesPerSecond must be a positive number')
+  for (const origin of o.allowedOrigins ?? []) {
+    if (normalizeOrigin(origin) === null) fail(`allowedOrigins: "${origin}" is not an origin`)
+  }
+}
+
+/**
+ * An origin as browsers send it (`scheme://host[:port]`, lower case, no path), or null when
+ * `text` is not one. Default ports are dropped, so `https://a.test:443` equals `https://a.test`.
+ */
+export function normalizeOrigin(text: string): string | null {
+  let url: URL
+  try {
+    url = new URL(text.trim())
+  } catch {
+    return null
+  }
+  if (url.origin === 'null' || url.pathname.length > 1 || url.search || url.hash) return null
+  return url.origin
+}

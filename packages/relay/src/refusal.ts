@@ -1,0 +1,60 @@
+/**
+ * Why the relay refused or closed a connection, as a stable machine-readable string (for
+ * logs and for counting refusals by reason). Every refusal goes through one function per
+ * place, each taking one of these:
+ *
+ * - before the upgrade completes (raw TCP socket): `dropHandshake` in relay.ts;
+ * - right after the upgrade (admission, origin, capacity): `refuse` in relay.ts;
+ * - an admitted connection: `Connection.close` / `Connection.terminate` in connection.ts.
+ *
+ * The close code a client sees is in `@sightline/protocol` `CloseCode`; several reasons
+ * share a code (4413 for a frame, a state or a document that is too large).
+ */
+export const RefusalReason = Object.freeze({
+  /** Room name invalid (4404). */
+  BadRoom: 'bad_room',
+  /** Token missing, invalid or expired at the upgrade (4401). */
+  BadToken: 'bad_token',
+  /** The token expired while connected (4401). */
+  TokenExpired: 'token_expired',
+  /** The token does not grant the room (4403). */
+  RoomNotGranted: 'room_not_granted',
+  /** The browser Origin is not in the allowlist, or missing when one is required (4403). */
+  Origin: 'origin',
+  /** The room already has `maxConnectionsPerRoom` connections (1013). */
+  RoomFull: 'room_full',
+  /** The relay already holds `maxRooms` rooms and this one would be new (1013). */
+  TooManyRooms: 'too_many_rooms',
+  /** The relay already holds `maxConnections` connections (1013). */
+  RelayFull: 'relay_full',
+  /** The token subject already has `maxConnectionsPerSubject` connections (4429). */
+  SubjectLimit: 'subject_limit',
+  /** The HTTP upgrade was not completed within `handshakeTimeoutMs` (socket destroyed). */
+  HandshakeTimeout: 'handshake_timeout',
+  /** An inbound message over `maxFrameBytes` (4413). */
+  FrameTooLarge: 'frame_too_large',
+  /** An awareness state over `maxStateBytes` (4413). */
+  StateTooLarge: 'state_too_large',
+  /** A document update that would grow the room's document over `maxDocumentBytes` (4413). */
+  DocumentTooLarge: 'document_too_large',
+  /** More than `maxClientIdsPerConnection` awareness client IDs introduced (1008). */
+  TooManyClientIds: 'too_many_client_ids',
+  /** More messages than the connection's token bucket allows (4429). */
+  RateLimited: 'rate_limited',
+  /** The send buffer passed `maxSendBufferBytes` (4508). */
+  SlowConsumer: 'slow_consumer',
+  /** Repeated writes to client IDs of other connections (1008). */
+  ForgedWrite: 'forged_write',
+  /** A state names another user (1008). */
+  IdentityMismatch: 'identity_mismatch',
+  /** A frame could not be decoded, or was a text frame (4400). */
+  BadFrame: 'bad_frame',
+  /** Silent past the liveness timeout (terminated, no close frame). */
+  LivenessTimeout: 'liveness_timeout',
+  /** An unexpected error while handling a frame (1011). */
+  InternalError: 'internal_error',
+  /** The relay is closing (1012 by default). */
+  RelayClosing: 'relay_closing',
+} as const)
+
+export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason]
