@@ -49,6 +49,8 @@ const systemClock: AwarenessClock = { wall: () => Date.now(), mono: () => perfor
 
 export class AwarenessTable<O extends AwarenessOwner> {
   readonly #records = new Map<number, AwarenessRecord<O>>()
+  /** How many client IDs each owner holds (live or null), for the per-connection limit. */
+  readonly #owned = new Map<O, number>()
   readonly #clock: AwarenessClock
 
   constructor(clock: AwarenessClock = systemClock) {
@@ -78,7 +80,12 @@ export class AwarenessTable<O extends AwarenessOwner> {
     if (r === undefined) {
       const clock = this.#clock.wall()
       this.#records.set(clientId, { clock, firstClock: clock, json, owner, lastSentAt: now })
+      this.#count(owner, 1)
       return { clientId, clock, json }
+    }
+    if (r.owner !== owner) {
+      if (r.owner !== null) this.#count(r.owner, -1)
+      this.#count(owner, 1)
     }
     r.clock = this.#next(r)
     r.json = json
@@ -93,6 +100,7 @@ export class AwarenessTable<O extends AwarenessOwner> {
    */
   release(owner: O): AwarenessEntry[] {
     const removed: AwarenessEntry[] = []
+    this.#owned.delete(owner)
     for (const [clientId, r] of this.#records) {
       if (r.owner !== owner) continue
       r.owner = null
@@ -151,9 +159,20 @@ export class AwarenessTable<O extends AwarenessOwner> {
     return r !== undefined && r.json !== NULL_STATE
   }
 
+  /** How many client IDs `owner` holds, live or null. */
+  ownedCount(owner: O): number {
+    return this.#owned.get(owner) ?? 0
+  }
+
   /** The owner of `clientId`, if any (for tests and logs). */
   ownerOf(clientId: number): O | null {
     return this.#records.get(clientId)?.owner ?? null
+  }
+
+  #count(owner: O, delta: number): void {
+    const n = (this.#owned.get(owner) ?? 0) + delta
+    if (n > 0) this.#owned.set(owner, n)
+    else this.#owned.delete(owner)
   }
 
   #next(r: AwarenessRecord<O>): number {

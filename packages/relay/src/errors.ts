@@ -11,6 +11,12 @@ export const RelayErrorCode = Object.freeze({
   BadFrame: 'bad_frame',
   /** A state claims an identity other than the token's. */
   IdentityMismatch: 'identity_mismatch',
+  /** An awareness state is larger than `maxStateBytes`. */
+  StateTooLarge: 'state_too_large',
+  /** A document update would grow the room's document beyond `maxDocumentBytes`. */
+  DocumentTooLarge: 'document_too_large',
+  /** A connection tried to introduce more than `maxClientIdsPerConnection` client IDs. */
+  TooManyClientIds: 'too_many_client_ids',
 } as const)
 
 export type RelayErrorCode = (typeof RelayErrorCode)[keyof typeof RelayErrorCode]

@@ -2,10 +2,16 @@
  * The rooms of one relay, in memory. A room exists while it has a connection: it is created
  * by the first and deleted, with its document and awareness table, when the last one leaves.
  */
-import { Room, type RoomPeer } from './room.js'
+import { Room, type RoomLimits, type RoomPeer } from './room.js'
 
 export class RoomRegistry {
   readonly #rooms = new Map<string, Room>()
+  readonly #limits: RoomLimits | undefined
+
+  /** `limits` apply to every room it creates (default: the relay's default options). */
+  constructor(limits?: RoomLimits) {
+    this.#limits = limits
+  }
 
   get size(): number {
     return this.#rooms.size
@@ -15,7 +21,7 @@ export class RoomRegistry {
   join(name: string, peer: RoomPeer): Room {
     let room = this.#rooms.get(name)
     if (room === undefined) {
-      room = new Room(name)
+      room = new Room(name, this.#limits)
       this.#rooms.set(name, room)
     }
     room.join(peer)
@@ -29,6 +35,11 @@ export class RoomRegistry {
       this.#rooms.delete(room.name)
       room.destroy()
     }
+  }
+
+  /** Connections in the room named `name` (0 when it does not exist). */
+  peersIn(name: string): number {
+    return this.#rooms.get(name)?.size ?? 0
   }
 
   values(): IterableIterator<Room> {

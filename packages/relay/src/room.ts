@@ -16,6 +16,13 @@ import { type AwarenessOwner, AwarenessTable, NULL_STATE } from './awareness-tab
 import { RelayError, RelayErrorCode } from './errors.js'
 import { checkIdentity } from './identity.js'
 import { decodeFrame, type ParsedEntry } from './inbound-frame.js'
+import { DEFAULT_OPTIONS, type RelayOptions } from './options.js'
+
+/** What a room enforces on what its peers write (see the options of the same names). */
+export type RoomLimits = Pick<
+  RelayOptions,
+  'maxStateBytes' | 'maxDocumentBytes' | 'maxClientIdsPerConnection'
+>
 
 /** What a room needs from a connection. */
 export interface RoomPeer extends AwarenessOwner {
@@ -37,9 +44,17 @@ export class Room {
   readonly doc = new Y.Doc()
   readonly awareness = new AwarenessTable<RoomPeer>()
   readonly #peers = new Set<RoomPeer>()
+  readonly #limits: RoomLimits
+  /**
+   * An upper estimate of the document's encoded size: exact after a recount, then plus the
+   * size of every update applied since. Recounted (one full encode) only when it would pass
+   * the limit, so the check costs one addition per update.
+   */
+  #docBytes = 0
 
-  constructor(name: string) {
+  constructor(name: string, limits: RoomLimits = DEFAULT_OPTIONS) {
     this.name = name
+    this.#limits = limits
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       const encoder = encoding.createEncoder()
       encoding.writeVarUint(encoder, MessageType.Sync)
@@ -75,8 +90,9 @@ export class Room {
   }
 
   /**
-   * Handles one frame from `peer`. Throws RelayError `bad_frame` (malformed frame or state)
-   * or `identity_mismatch`; then nothing of that frame has been forwarded.
+   * Handles one frame from `peer`. Throws RelayError `bad_frame` (malformed frame or state),
+   * `identity_mismatch`, `state_too_large`, `document_too_large` or `too_many_client_ids`;
+   * then nothing of that frame has been applied or forwarded.
    */
   receive(peer: RoomPeer, bytes: Uint8Array): ReceiveResult {
     const frame = decodeFrame(bytes)
@@ -118,7 +134,11 @@ export class Room {
   #receiveAwareness(peer: RoomPeer, entries: readonly ParsedEntry[]): ReceiveResult {
     let forged = 0
     const writes: { clientId: number; json: string }[] = []
+    let introduced: Set<number> | undefined
     for (const entry of entries) {
+      if (Buffer.byteLength(entry.json) > this.#limits.maxStateBytes) {
+        throw new RelayError(RelayErrorCode.StateTooLarge, 'awareness state too large')
+      }
       const verdict = this.awareness.classify(peer, entry)
       if (verdict === 'forged') forged++
       if (verdict !== 'write') continue
@@ -135,6 +155,15 @@ export class Room {
         if (!check.ok) json = NULL_STATE
       }
       if (json === NULL_STATE && !this.awareness.isLive(entry.clientId)) continue
+      if (this.awareness.ownerOf(entry.clientId) !== peer) {
+        introduced ??= new Set()
+        introduced.add(entry.clientId)
+        if (
+          this.awareness.ownedCount(peer) + introduced.size >
+          this.#limits.maxClientIdsPerConnection
+        )
+          throw new RelayError(RelayErrorCode.TooManyClientIds, 'too many awareness client IDs')
+      }
       writes.push({ clientId: entry.clientId, json })
     }
     if (writes.length > 0) {
@@ -157,10 +186,18 @@ export class Room {
   }
 
   #applyUpdate(peer: RoomPeer, update: Uint8Array): void {
+    const max = this.#limits.maxDocumentBytes
+    if (this.#docBytes + update.byteLength > max) {
+      this.#docBytes = Y.encodeStateAsUpdate(this.doc).byteLength
+      if (this.#docBytes + update.byteLength > max) {
+        throw new RelayError(RelayErrorCode.DocumentTooLarge, 'room document would grow too large')
+      }
+    }
     try {
       Y.applyUpdate(this.doc, update, peer)
     } catch (cause) {
       throw new RelayError(RelayErrorCode.BadFrame, 'malformed document update', { cause })
     }
+    this.#docBytes += update.byteLength
   }
 }
