@@ -1,0 +1,45 @@
+/**
+ * The relay's plain HTTP answers: `GET /healthz` (the process serves), `GET /readyz` (200
+ * while accepting connections, 503 once draining, so a load balancer stops sending new ones)
+ * and `GET /metrics` (Prometheus text of this relay's registry). Anything else is 404.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Registry } from 'prom-client'
+
+export interface HttpRoutes {
+  /** False once the relay is draining. */
+  ready(): boolean
+  /** The registry served at `/metrics`; `null` when metrics are served elsewhere. */
+  readonly metrics: Registry | null
+}
+
+const TEXT = 'text/plain; charset=utf-8'
+
+/** A request listener for `http.createServer` answering the routes above. */
+export function httpHandler(
+  routes: HttpRoutes,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]
+    const get = req.method === 'GET' || req.method === 'HEAD'
+    if (get && path === '/healthz') return void reply(res, 200, TEXT, 'ok')
+    if (get && path === '/readyz') {
+      return void (routes.ready()
+        ? reply(res, 200, TEXT, 'ready')
+        : reply(res, 503, TEXT, 'draining'))
+    }
+    if (get && path === '/metrics' && routes.metrics !== null) {
+      const registry = routes.metrics
+      registry.metrics().then(
+        (body) => reply(res, 200, registry.contentType, body),
+        () => reply(res, 500, TEXT, 'metrics unavailable'),
+      )
+      return
+    }
+    reply(res, 404, TEXT, 'not found')
+  }
+}
+
+function reply(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body)
+}

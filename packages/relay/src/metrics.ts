@@ -1,0 +1,163 @@
+/**
+ * The metrics of one relay, on its own prom-client Registry (nothing global: two relays in
+ * one process keep separate counts). The hot path only increments pre-labelled counters;
+ * gauges (connections, rooms, awareness states) are read from the relay when scraped.
+ * Nothing is labelled by room or by agent, so the number of series stays fixed.
+ */
+import { CloseCode, MessageType } from '@sightline/protocol'
+import { Counter, Gauge, Registry } from 'prom-client'
+import { startProcessMetrics } from './process-metrics.js'
+import { RefusalReason } from './refusal.js'
+
+/** Frame types as counted: a zero-entry awareness update is a heartbeat. */
+export const FrameType = Object.freeze({
+  Sync: 'sync',
+  Awareness: 'awareness',
+  Query: 'query',
+  Heartbeat: 'heartbeat',
+  Other: 'other',
+} as const)
+export type FrameType = (typeof FrameType)[keyof typeof FrameType]
+
+/** The type of a y-websocket frame from its first bytes (the type is one varUint byte). */
+export function frameTypeOf(frame: Uint8Array): FrameType {
+  switch (frame[0]) {
+    case MessageType.Sync:
+      return FrameType.Sync
+    case MessageType.Awareness:
+      // [1 awareness][varUint length 1][varUint 0 entries]
+      return frame.length === 3 && frame[1] === 1 && frame[2] === 0
+        ? FrameType.Heartbeat
+        : FrameType.Awareness
+    case MessageType.QueryAwareness:
+      return FrameType.Query
+    default:
+      return FrameType.Other
+  }
+}
+
+/** What the gauges read at scrape time. */
+export interface MetricsSource {
+  stats(): { readonly rooms: number; readonly connections: number }
+  /** Live (non-null) awareness states over all rooms. */
+  awarenessStates(): number
+}
+
+export interface RelayMetrics {
+  readonly registry: Registry
+  /** An inbound message from an admitted connection. */
+  frameIn(frame: Uint8Array): void
+  /** One delivery of `frame` to one connection. */
+  frameOut(frame: Uint8Array): void
+  /** A connection passed admission and joined its room. */
+  admitted(): void
+  /** A connection was refused or closed by the relay for `reason` (a RefusalReason). */
+  refused(reason: string): void
+  /** The relay sent a close frame with `code`. */
+  closeSent(code: number): void
+  /** Awareness entries dropped because they wrote another connection's client ID. */
+  forged(count: number): void
+  /** Stops the process-metric monitors (event-loop delay, GC observer). */
+  stop(): void
+}
+
+const PREFIX = 'sightline_relay_'
+const FRAME_TYPES = Object.values(FrameType)
+
+/** Creates the registry and metrics of one relay. */
+export function createRelayMetrics(source: MetricsSource): RelayMetrics {
+  const registry = new Registry()
+  const registers = [registry]
+  new Gauge({
+    name: `${PREFIX}connections`,
+    help: 'Open WebSocket connections admitted to a room.',
+    registers,
+    collect() {
+      this.set(source.stats().connections)
+    },
+  })
+  new Gauge({
+    name: `${PREFIX}rooms`,
+    help: 'Rooms in memory (a room exists while it has a connection).',
+    registers,
+    collect() {
+      this.set(source.stats().rooms)
+    },
+  })
+  new Gauge({
+    name: `${PREFIX}awareness_states`,
+    help: 'Live awareness states (one per open agent tab) over all rooms.',
+    registers,
+    collect() {
+      this.set(source.awarenessStates())
+    },
+  })
+  const framesIn = new Counter({
+    name: `${PREFIX}frames_received_total`,
+    help: 'Inbound messages from admitted connections, by frame type.',
+    labelNames: ['type'],
+    registers,
+  })
+  const framesOut = new Counter({
+    name: `${PREFIX}frames_sent_total`,
+    help: 'Frames delivered to connections (one per recipient), by frame type.',
+    labelNames: ['type'],
+    registers,
+  })
+  const bytesIn = new Counter({
+    name: `${PREFIX}received_bytes_total`,
+    help: 'Payload bytes of inbound messages.',
+    registers,
+  })
+  const bytesOut = new Counter({
+    name: `${PREFIX}sent_bytes_total`,
+    help: 'Payload bytes of frames delivered (counted once per recipient).',
+    registers,
+  })
+  const admissions = new Counter({
+    name: `${PREFIX}connections_admitted_total`,
+    help: 'Connections that passed admission and joined a room.',
+    registers,
+  })
+  const refusals = new Counter({
+    name: `${PREFIX}refusals_total`,
+    help: 'Connections refused or closed by the relay, by reason.',
+    labelNames: ['reason'],
+    registers,
+  })
+  const closeCodes = new Counter({
+    name: `${PREFIX}close_codes_total`,
+    help: 'Close frames sent by the relay, by WebSocket close code.',
+    labelNames: ['code'],
+    registers,
+  })
+  const forgedWrites = new Counter({
+    name: `${PREFIX}forged_writes_total`,
+    help: "Awareness entries dropped because they wrote another connection's client ID.",
+    registers,
+  })
+  // Pre-labelled children: the hot path does a property read and an increment.
+  const inByType = Object.fromEntries(FRAME_TYPES.map((t) => [t, framesIn.labels(t)]))
+  const outByType = Object.fromEntries(FRAME_TYPES.map((t) => [t, framesOut.labels(t)]))
+  // Every known series exists from the start (at 0), so alerts on rate() see the first one.
+  for (const code of Object.values(CloseCode)) closeCodes.labels(String(code))
+  for (const reason of Object.values(RefusalReason)) refusals.labels(reason)
+  const stop = startProcessMetrics(registry)
+
+  return {
+    registry,
+    frameIn(frame) {
+      inByType[frameTypeOf(frame)]!.inc()
+      bytesIn.inc(frame.byteLength)
+    },
+    frameOut(frame) {
+      outByType[frameTypeOf(frame)]!.inc()
+      bytesOut.inc(frame.byteLength)
+    },
+    admitted: () => admissions.inc(),
+    refused: (reason) => refusals.labels(reason).inc(),
+    closeSent: (code) => closeCodes.labels(String(code)).inc(),
+    forged: (count) => forgedWrites.inc(count),
+    stop,
+  }
+}
