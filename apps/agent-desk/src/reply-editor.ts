@@ -1,10 +1,14 @@
 /**
  * The reply box. Opening it is what "replying" means to other agents: the tab's activity is
  * `replying` exactly while the editor is open, and `viewing` again once it is closed or the
- * reply is sent. While open it shows the widget's warning when someone else is replying.
+ * reply is sent. While open it shows the widget's warning when someone else is replying (and
+ * who started first), and the widget's notice when someone replied meanwhile. Send checks
+ * `beforeSend()` and asks in a dialog instead of sending blindly; a sent reply is announced
+ * to the room with `markReplySent()`.
  */
 import type { PresenceClient } from '@sightline/presence'
 import { h } from './dom.js'
+import { createSendConfirm } from './send-confirm.js'
 
 export interface ReplyEditor {
   readonly el: HTMLElement
@@ -21,6 +25,9 @@ export function createReplyEditor({ client, send }: ReplyEditorOptions): ReplyEd
   const warning = h('sightline-reply-warning')
   warning.client = client
   warning.composing = false
+  const notice = h('sightline-replied-notice', { 'data-testid': 'replied-notice-host' })
+  notice.client = client
+  const confirm = createSendConfirm()
 
   const textarea = h('textarea', {
     'data-testid': 'reply-editor',
@@ -39,6 +46,7 @@ export function createReplyEditor({ client, send }: ReplyEditorOptions): ReplyEd
     'form',
     { class: 'reply-form', hidden: true },
     warning,
+    notice,
     textarea,
     error,
     h('div', { class: 'actions' }, sendButton, closeButton),
@@ -52,9 +60,23 @@ export function createReplyEditor({ client, send }: ReplyEditorOptions): ReplyEd
   function setOpen(open: boolean) {
     form.hidden = !open
     openButton.hidden = open
-    warning.composing = open
     client.setActivity(open ? 'replying' : 'viewing')
+    warning.composing = open
+    // Replies sent before this composition began are in the thread already.
+    if (open) notice.since = client.composingSince ?? Date.now()
     if (open) textarea.focus()
+  }
+
+  async function submit(body: string) {
+    const check = client.beforeSend()
+    if (!check.ok && !(await confirm.ask(check.conflicts))) {
+      textarea.focus()
+      return
+    }
+    await send(body)
+    client.markReplySent()
+    textarea.value = ''
+    setOpen(false)
   }
 
   openButton.addEventListener('click', () => setOpen(true))
@@ -68,11 +90,9 @@ export function createReplyEditor({ client, send }: ReplyEditorOptions): ReplyEd
     }
     sendButton.disabled = true
     error.hidden = true
-    send(body).then(
+    submit(body).then(
       () => {
-        textarea.value = ''
         sendButton.disabled = false
-        setOpen(false)
       },
       (e: Error) => {
         sendButton.disabled = false
@@ -83,9 +103,11 @@ export function createReplyEditor({ client, send }: ReplyEditorOptions): ReplyEd
   })
 
   return {
-    el: h('div', { class: 'reply' }, openButton, form),
+    el: h('div', { class: 'reply' }, openButton, form, confirm.el),
     destroy() {
+      if (confirm.el.open) confirm.el.close()
       warning.client = null
+      notice.client = null
     },
   }
 }
