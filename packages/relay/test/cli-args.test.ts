@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest'
+import { flagName, flags, helpText, parseCommandLine, redactedOptions } from '../src/cli-args.js'
+import { EnvSchema } from '../src/env-config.js'
+import { isRelayError } from '../src/errors.js'
+
+const SECRET = { SIGHTLINE_JWT_SECRET: 'x'.repeat(32) }
+
+function run(argv: string[], env: Record<string, string> = SECRET) {
+  const command = parseCommandLine(argv, env)
+  if (command.kind !== 'run') throw new Error(`expected run, got ${command.kind}`)
+  return command.config
+}
+
+function errorOf(argv: string[], env: Record<string, string> = SECRET): string {
+  try {
+    parseCommandLine(argv, env)
+  } catch (error) {
+    expect(isRelayError(error, 'config')).toBe(true)
+    return (error as Error).message
+  }
+  throw new Error('expected parseCommandLine to throw')
+}
+
+describe('command line', () => {
+  it('has one flag per environment variable, and --help lists each with its variable', () => {
+    const variables = Object.keys(EnvSchema.shape)
+    expect(variables.length).toBeGreaterThan(10)
+    expect(flags().map((f) => f.variable)).toEqual(variables)
+    const help = helpText('9.9.9')
+    for (const variable of variables) {
+      expect(help).toMatch(new RegExp(`--${flagName(variable)} <value> +${variable}\\n`))
+    }
+    expect(help).toContain('-h, --help')
+    expect(help).toContain('--version')
+  })
+
+  it('derives flag names from variable names', () => {
+    expect(flagName('PORT')).toBe('port')
+    expect(flagName('SIGHTLINE_PING_INTERVAL_MS')).toBe('ping-interval-ms')
+    expect(new Set(flags().map((f) => f.name)).size).toBe(flags().length)
+  })
+
+  it('shows each documented default and what is allowed', () => {
+    const help = helpText('1.0.0')
+    expect(help).toMatch(/--port <value> +PORT\n +TCP port[^\n]*between 0 and 65535; default 1234/)
+    expect(help).toMatch(/--ping-interval-ms[^\n]*\n[^\n]*default 5000/)
+    expect(help).toMatch(/--log-level[^\n]*\n[^\n]*one of fatal, error[^\n]*default info/)
+    expect(help).toMatch(/--shutdown-timeout-ms[^\n]*\n[^\n]*default 5000/)
+    expect(help).toMatch(/--jwt-secret[^\n]*\n[^\n]*visible to other users/)
+  })
+
+  it('answers --help, -h, --version and -v before reading the configuration', () => {
+    expect(parseCommandLine(['--help'], {}).kind).toBe('help')
+    expect(parseCommandLine(['--port', '1', '-h'], {}).kind).toBe('help')
+    expect(parseCommandLine(['--version'], {}).kind).toBe('version')
+    expect(parseCommandLine(['-v'], {}).kind).toBe('version')
+  })
+
+  it('lets a flag override its variable, in both spellings', () => {
+    const env = { ...SECRET, PORT: '1000', SIGHTLINE_PING_INTERVAL_MS: '2000', HOST: '::1' }
+    const config = run(['--port', '2000', '--ping-interval-ms=3000', '--log-level', 'warn'], env)
+    expect(config.options.port).toBe(2000)
+    expect(config.options.pingIntervalMs).toBe(3000)
+    expect(config.options.host).toBe('::1')
+    expect(config.logLevel).toBe('warn')
+    expect(run([], env).options.port).toBe(1000)
+  })
+
+  it('reads the operations settings from flags too', () => {
+    const config = run([
+      '--metrics-port',
+      '9100',
+      '--metrics-host',
+      '127.0.0.2',
+      '--shutdown-timeout-ms',
+      '800',
+    ])
+    expect(config.options.metricsPort).toBe(9100)
+    expect(config.options.metricsHost).toBe('127.0.0.2')
+    expect(config.shutdownTimeoutMs).toBe(800)
+    expect(run([]).shutdownTimeoutMs).toBe(5000)
+  })
+
+  it('names the flag and what it allows when its value is invalid', () => {
+    expect(errorOf(['--ping-interval-ms', 'soon'])).toBe(
+      '--ping-interval-ms (SIGHTLINE_PING_INTERVAL_MS) must be an integer number of milliseconds >= 100, got "soon"',
+    )
+    expect(errorOf(['--port=99999'])).toContain('--port (PORT) must be an integer port number')
+    // A variable that is wrong is still named as a variable.
+    expect(errorOf([], { ...SECRET, SIGHTLINE_METRICS_PORT: 'x' })).toMatch(
+      /^SIGHTLINE_METRICS_PORT must be an integer port number/,
+    )
+  })
+
+  it('refuses unknown arguments and flags without a value', () => {
+    expect(errorOf(['--prot', '1'])).toBe('unknown argument "--prot"; see sightline-relay --help')
+    expect(errorOf(['serve'])).toContain('unknown argument "serve"')
+    expect(errorOf(['--port'])).toBe(
+      '--port needs a value (integer port number between 0 and 65535)',
+    )
+    expect(errorOf(['--port', '--host', 'x'])).toContain('--port needs a value')
+  })
+
+  it('names flags in errors about relations between settings', () => {
+    expect(errorOf(['--ping-interval-ms', '9500'])).toContain(
+      'must exceed --ping-interval-ms (SIGHTLINE_PING_INTERVAL_MS) (9500)',
+    )
+  })
+
+  it('redacts the secret in the configuration it logs', () => {
+    const logged = redactedOptions(run(['--jwt-secret', 'top-secret-value-1234567890']).options)
+    expect(logged['jwtSecret']).toBe('[redacted]')
+    expect(JSON.stringify(logged)).not.toContain('top-secret')
+    expect(logged['pingIntervalMs']).toBe(5000)
+  })
+})
