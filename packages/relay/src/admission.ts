@@ -1,10 +1,12 @@
 /**
- * Who may open a socket: the URL path names a valid room, the `token` query parameter is a
- * valid token, and the token grants the room. Refusals carry the close code sent after the
- * upgrade (so browsers can see it): 4404 bad room, 4401 bad token, 4403 room not granted.
- * Nothing here logs the URL: it holds the token.
+ * Who may open a socket: the page's origin is allowed, the URL path names a valid room, the
+ * `token` query parameter is a valid token, and the token grants the room. Refusals carry
+ * the close code sent after the upgrade (so browsers can see it): 4403 origin not allowed,
+ * 4404 bad room, 4401 bad token, 4403 room not granted. Nothing here logs the URL: it holds
+ * the token.
  */
 import { CloseCode, isValidRoomName, roomGranted, type SightlineClaims } from '@sightline/protocol'
+import { RefusalReason } from './refusal.js'
 import type { TokenVerifier } from './tokens.js'
 
 export type Admission =
@@ -12,7 +14,10 @@ export type Admission =
   | {
       readonly ok: false
       readonly code: CloseCode
-      readonly reason: string
+      /** Machine-readable (for logs and counting). */
+      readonly reason: RefusalReason
+      /** Human-readable detail; never holds the token. */
+      readonly detail: string
       readonly room?: string
     }
 
@@ -25,20 +30,46 @@ export function parseTarget(target: string): { room: string; token: string | nul
   return { room, token: new URLSearchParams(query).get('token') }
 }
 
-/** Decides whether the upgrade request for `target` (e.g. `/mailbox/1?token=...`) is admitted. */
-export async function admit(target: string, verifier: TokenVerifier): Promise<Admission> {
+/**
+ * Decides whether the upgrade request for `target` (e.g. `/mailbox/1?token=...`) is admitted;
+ * `originAllowed` is the verdict of the origin allowlist on its `Origin` header.
+ */
+export async function admit(
+  target: string,
+  verifier: TokenVerifier,
+  originAllowed = true,
+): Promise<Admission> {
   const { room, token } = parseTarget(target)
-  if (!isValidRoomName(room))
-    return { ok: false, code: CloseCode.BadRoom, reason: 'invalid room name' }
-  if (!token) return { ok: false, code: CloseCode.BadToken, reason: 'no token', room }
+  if (!originAllowed) {
+    return { ok: false, code: CloseCode.Forbidden, reason: RefusalReason.Origin, detail: 'origin' }
+  }
+  if (!isValidRoomName(room)) {
+    return {
+      ok: false,
+      code: CloseCode.BadRoom,
+      reason: RefusalReason.BadRoom,
+      detail: 'invalid room name',
+    }
+  }
+  if (!token) {
+    return {
+      ok: false,
+      code: CloseCode.BadToken,
+      reason: RefusalReason.BadToken,
+      detail: 'no token',
+      room,
+    }
+  }
   let claims: SightlineClaims
   try {
     claims = await verifier.verify(token)
   } catch (error) {
-    return { ok: false, code: CloseCode.BadToken, reason: (error as Error).message, room }
+    const detail = (error as Error).message
+    return { ok: false, code: CloseCode.BadToken, reason: RefusalReason.BadToken, detail, room }
   }
   if (!roomGranted(claims.rooms, room)) {
-    return { ok: false, code: CloseCode.Forbidden, reason: 'room not granted', room }
+    const reason = RefusalReason.RoomNotGranted
+    return { ok: false, code: CloseCode.Forbidden, reason, detail: 'room not granted', room }
   }
   return { ok: true, room, claims }
 }

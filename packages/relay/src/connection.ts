@@ -7,11 +7,32 @@ import { CloseCode, CloseReason, type SightlineClaims } from '@sightline/protoco
 import type { Logger } from 'pino'
 import { type RawData, WebSocket } from 'ws'
 import { isRelayError, RelayErrorCode } from './errors.js'
+import type { RelayOptions } from './options.js'
+import { TokenBucket } from './rate-limit.js'
+import { RefusalReason } from './refusal.js'
 import type { Room, RoomPeer } from './room.js'
 import type { RoomRegistry } from './room-registry.js'
 
 /** Forged writes tolerated per connection before it is closed with 1008. */
 export const MAX_FORGED_WRITES = 10
+
+/** How long a slow consumer closed with 4508 may take to drain before it is dropped (ms). */
+export const SLOW_CONSUMER_DRAIN_MS = 1000
+
+/** What a connection enforces on its own traffic (see the options of the same names). */
+export type ConnectionLimits = Pick<
+  RelayOptions,
+  'maxFrameBytes' | 'messagesPerSecond' | 'messageBurst' | 'maxSendBufferBytes'
+>
+
+/** Relay errors raised while handling a frame, and how each closes the connection. */
+const FRAME_REFUSALS: Partial<Record<RelayErrorCode, [CloseCode, RefusalReason]>> = {
+  [RelayErrorCode.BadFrame]: [CloseCode.BadFrame, RefusalReason.BadFrame],
+  [RelayErrorCode.IdentityMismatch]: [CloseCode.PolicyViolation, RefusalReason.IdentityMismatch],
+  [RelayErrorCode.StateTooLarge]: [CloseCode.TooLarge, RefusalReason.StateTooLarge],
+  [RelayErrorCode.DocumentTooLarge]: [CloseCode.TooLarge, RefusalReason.DocumentTooLarge],
+  [RelayErrorCode.TooManyClientIds]: [CloseCode.PolicyViolation, RefusalReason.TooManyClientIds],
+}
 
 export interface ConnectionInit {
   readonly id: string
@@ -20,6 +41,7 @@ export interface ConnectionInit {
   readonly claims: SightlineClaims
   readonly rooms: RoomRegistry
   readonly log: Logger
+  readonly limits: ConnectionLimits
   /** Called once when the connection has left its room. */
   readonly onGone: (connection: Connection) => void
 }
@@ -37,6 +59,8 @@ export class Connection implements RoomPeer {
   readonly #rooms: RoomRegistry
   readonly #room: Room
   readonly #onGone: (connection: Connection) => void
+  readonly #limits: ConnectionLimits
+  readonly #bucket: TokenBucket
   #gone = false
 
   constructor(init: ConnectionInit) {
@@ -46,6 +70,8 @@ export class Connection implements RoomPeer {
     this.#ws = init.ws
     this.#rooms = init.rooms
     this.#onGone = init.onGone
+    this.#limits = init.limits
+    this.#bucket = new TokenBucket(init.limits.messagesPerSecond, init.limits.messageBurst)
     this.#ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary))
     this.#ws.on('pong', () => this.#seen())
     this.#ws.on('close', (code) => {
@@ -64,8 +90,15 @@ export class Connection implements RoomPeer {
     return this.#room.name
   }
 
+  /** Sends one frame; a reader whose send buffer passed its bound is closed instead (4508). */
   send(frame: Uint8Array): void {
-    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(frame)
+    const ws = this.#ws
+    if (ws.readyState !== WebSocket.OPEN) return
+    if (ws.bufferedAmount > this.#limits.maxSendBufferBytes) {
+      this.close(CloseCode.SlowConsumer, RefusalReason.SlowConsumer)
+      return
+    }
+    ws.send(frame)
   }
 
   ping(): void {
@@ -73,16 +106,26 @@ export class Connection implements RoomPeer {
     if (this.#ws.readyState === WebSocket.OPEN) this.#ws.ping()
   }
 
-  /** Closes with `code` and removes this connection's states for everyone at once. */
-  close(code: number): void {
+  /**
+   * The one path by which the relay closes an admitted connection: closes with `code`, logs
+   * `reason` (and `detail`), and removes this connection's states for everyone at once.
+   */
+  close(code: CloseCode, reason: RefusalReason, detail?: string): void {
+    if (this.#gone) return
+    this.log.info({ code, reason, detail }, 'closing connection')
     this.#leave()
     if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
-      this.#ws.close(code, CloseReason[code as CloseCode] ?? '')
+      this.#ws.close(code, CloseReason[code] ?? '')
+    }
+    // A reader that does not read will not read the close frame either: drop it soon.
+    if (code === CloseCode.SlowConsumer) {
+      setTimeout(() => this.#ws.terminate(), SLOW_CONSUMER_DRAIN_MS).unref()
     }
   }
 
   /** Drops the socket without a close handshake (it stopped answering). */
-  terminate(): void {
+  terminate(reason: RefusalReason = RefusalReason.LivenessTimeout): void {
+    if (!this.#gone) this.log.info({ reason }, 'terminating connection')
     this.#leave()
     this.#ws.terminate()
   }
@@ -93,21 +136,30 @@ export class Connection implements RoomPeer {
     return new Promise((resolve) => this.#ws.once('close', () => resolve()))
   }
 
-  #seen(): void {
-    this.lastSeen = performance.now()
+  #seen(now: number = performance.now()): void {
+    this.lastSeen = now
     this.pinged = false
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#gone) return
-    this.#seen()
+    const now = performance.now()
+    this.#seen(now)
+    if (!this.#bucket.take(now)) {
+      this.close(CloseCode.RateLimited, RefusalReason.RateLimited)
+      return
+    }
     if (!isBinary) {
-      this.log.info('text frame')
-      this.close(CloseCode.BadFrame)
+      this.close(CloseCode.BadFrame, RefusalReason.BadFrame, 'text frame')
+      return
+    }
+    const bytes = toBytes(data)
+    if (bytes.byteLength > this.#limits.maxFrameBytes) {
+      this.close(CloseCode.TooLarge, RefusalReason.FrameTooLarge, `${bytes.byteLength} bytes`)
       return
     }
     try {
-      const { forged } = this.#room.receive(this, toBytes(data))
+      const { forged } = this.#room.receive(this, bytes)
       if (forged > 0) this.#countForged(forged)
     } catch (error) {
       this.#fail(error)
@@ -120,20 +172,19 @@ export class Connection implements RoomPeer {
       { forged: this.forgedWrites },
       'dropped writes to client IDs of other connections',
     )
-    if (this.forgedWrites > MAX_FORGED_WRITES) this.close(CloseCode.PolicyViolation)
+    if (this.forgedWrites > MAX_FORGED_WRITES) {
+      this.close(CloseCode.PolicyViolation, RefusalReason.ForgedWrite)
+    }
   }
 
   #fail(error: unknown): void {
-    if (isRelayError(error, RelayErrorCode.BadFrame)) {
-      this.log.info({ reason: error.message }, 'bad frame')
-      this.close(CloseCode.BadFrame)
-    } else if (isRelayError(error, RelayErrorCode.IdentityMismatch)) {
-      this.log.warn({ reason: error.message }, 'identity mismatch')
-      this.close(CloseCode.PolicyViolation)
-    } else {
-      this.log.error({ err: error }, 'unexpected error handling a frame')
-      this.close(CloseCode.InternalError)
+    const refusal = isRelayError(error) ? FRAME_REFUSALS[error.code] : undefined
+    if (refusal !== undefined) {
+      this.close(refusal[0], refusal[1], (error as Error).message)
+      return
     }
+    this.log.error({ err: error }, 'unexpected error handling a frame')
+    this.close(CloseCode.InternalError, RefusalReason.InternalError)
   }
 
   #leave(): void {

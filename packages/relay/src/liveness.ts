@@ -14,6 +14,7 @@
  */
 import { CloseCode } from '@sightline/protocol'
 import type { RelayOptions } from './options.js'
+import { RefusalReason } from './refusal.js'
 
 /** What the sweep needs from a connection. */
 export interface LiveConnection {
@@ -22,7 +23,7 @@ export interface LiveConnection {
   readonly claims: { readonly exp: number }
   ping(): void
   terminate(): void
-  close(code: CloseCode): void
+  close(code: CloseCode, reason: RefusalReason): void
   readonly log: { info(obj: object, msg: string): void }
 }
 
@@ -53,7 +54,7 @@ export function sweep(
     const silent = now - c.lastSeen
     if ((c.claims.exp + options.clockToleranceSec) * 1000 <= wallMs) {
       c.log.info({ exp: c.claims.exp }, 'token expired')
-      c.close(CloseCode.BadToken)
+      c.close(CloseCode.BadToken, RefusalReason.TokenExpired)
     } else if (silent + options.sweepIntervalMs > options.livenessTimeoutMs) {
       c.log.info({ silentMs: Math.round(silent) }, 'liveness timeout')
       c.terminate()

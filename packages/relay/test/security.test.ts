@@ -208,7 +208,7 @@ describe('malformed frames', () => {
     },
   )
 
-  it('closes with 4400 on a text frame and 1009 on an oversize frame', async () => {
+  it('closes with 4400 on a text frame and 4413 on an oversize frame', async () => {
     const relay = await startRelay({ maxFrameBytes: 1024 })
     const room = uniqueRoom()
     const m1 = await join(relay, room, 'mallory')
@@ -216,6 +216,10 @@ describe('malformed frames', () => {
     expect(await m1.closed()).toBe(CloseCode.BadFrame)
     const m2 = await join(relay, room, 'mallory')
     m2.send(new Uint8Array(2048))
-    expect(await m2.closed()).toBe(1009)
+    expect(await m2.closed()).toBe(CloseCode.TooLarge)
+    // Far beyond the limit ws refuses it before buffering it (the hard backstop).
+    const m3 = await join(relay, room, 'mallory')
+    m3.send(new Uint8Array(4096))
+    expect(await m3.closed()).toBe(1009)
   })
 })
