@@ -9,6 +9,8 @@ import type { Totals } from './session.js'
 export interface ServerFigures {
   /** Server CPU over the window, percent of one core. */
   readonly cpuPercent: number
+  /** Server CPU time over the window, ms (for per-delivery cost). */
+  readonly cpuMs: number
   readonly rssMB: number
   /** (RSS now - RSS before any connection) / open connections, in KB. */
   readonly rssPerConnectionKB: number | null
@@ -33,6 +35,14 @@ export interface WindowFigures {
   readonly deliveredPerSec: number
   readonly latency: LatencySummary
   readonly server: ServerFigures
+  /**
+   * Deliveries per second of server CPU time: what one fully used core would deliver at this
+   * mix. On a machine where the load generators share the cores with the server, this is a
+   * fairer measure of saturation throughput than the delivered rate.
+   */
+  readonly deliveriesPerCpuSecond: number | null
+  /** CPU of the load-generator processes together, percent of one core. */
+  readonly generatorsCpuPercent: number | null
   readonly amplification: Amplification
   readonly errors: { readonly connectFailures: number; readonly unexpectedCloses: number }
 }
@@ -48,6 +58,7 @@ export function serverFigures(
 ): ServerFigures {
   return {
     cpuPercent: round(cpuPercent(from, to), 1),
+    cpuMs: round(to.cpuMs - from.cpuMs, 0),
     rssMB: round(to.rssBytes / 2 ** 20, 1),
     rssPerConnectionKB:
       connections > 0 ? round((to.rssBytes - baseline.rssBytes) / 1024 / connections, 2) : null,
@@ -59,16 +70,20 @@ export function windowFigures(
   roomSize: number,
   activeMs: number,
   server: ServerFigures,
+  generatorsCpuPercent: number | null = null,
 ): WindowFigures {
   const seconds = activeMs / 1000
   const upstream = t.framesTx - t.heartbeatsSent - t.renewalsSent - t.pingsRx
+  const delivered = t.changeDeliveries + t.appearances
   return {
     tabs: t.tabsOpen,
     seconds: round(seconds, 1),
     changesPerSec: round(t.changesSent / seconds, 1),
-    deliveredPerSec: round((t.changeDeliveries + t.appearances) / seconds, 1),
+    deliveredPerSec: round(delivered / seconds, 1),
     latency: t.latency.summaryMs(),
     server,
+    deliveriesPerCpuSecond: server.cpuMs > 0 ? Math.round(delivered / (server.cpuMs / 1000)) : null,
+    generatorsCpuPercent,
     amplification: {
       upstreamFramesPerChange: ratio(upstream, t.changesSent),
       deliveriesPerChange: ratio(t.changeDeliveries, t.changesSent),

@@ -50,6 +50,11 @@ export class GeneratorPool {
     return new GeneratorPool(children)
   }
 
+  /** Process ids of the generators (for their CPU use). */
+  pids(): number[] {
+    return this.#children.map((c) => c.pid ?? 0)
+  }
+
   get size(): number {
     return this.#children.length
   }

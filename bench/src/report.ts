@@ -21,6 +21,8 @@ const steadyRows: Row<SteadyResult>[] = [
   ['latency p99 ms', (r) => r.window.latency.p99Ms],
   ['latency max ms', (r) => r.window.latency.maxMs],
   ['server CPU %', (r) => r.window.server.cpuPercent],
+  ['deliveries per server CPU-s', (r) => r.window.deliveriesPerCpuSecond],
+  ['generators CPU %', (r) => r.window.generatorsCpuPercent],
   ['server RSS MB', (r) => r.window.server.rssMB],
   ['RSS per connection KB', (r) => r.window.server.rssPerConnectionKB],
   ['upstream frames / change', (r) => r.window.amplification.upstreamFramesPerChange],
@@ -54,6 +56,8 @@ const hotRows: Row<HotRoomResult>[] = [
   ['latency p99 ms', (r) => r.window.latency.p99Ms],
   ['latency max ms', (r) => r.window.latency.maxMs],
   ['server CPU %', (r) => r.window.server.cpuPercent],
+  ['deliveries per server CPU-s', (r) => r.window.deliveriesPerCpuSecond],
+  ['generators CPU %', (r) => r.window.generatorsCpuPercent],
   ['server RSS MB', (r) => r.window.server.rssMB],
   ['deliveries / change (N-1)', (r) => r.window.amplification.deliveriesPerChange],
   ['echoes / change', (r) => r.window.amplification.echoesPerChange],
@@ -90,6 +94,7 @@ const capacityRows: Row<CapacityResult>[] = [
   ['last step RSS MB', (r) => r.steps.at(-1)?.server.rssMB],
   ['last step RSS/conn KB', (r) => r.steps.at(-1)?.server.rssPerConnectionKB],
   ['last step CPU %', (r) => r.steps.at(-1)?.server.cpuPercent],
+  ['last step deliveries per CPU-s', (r) => r.steps.at(-1)?.deliveriesPerCpuSecond],
 ]
 
 const ROWS: Record<WorkloadName, Row<never>[]> = {

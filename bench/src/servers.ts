@@ -74,6 +74,8 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
   const port = await freePort()
   let child: ChildProcess | null = null
   let stderr = ''
+  /** Set while we stop or kill the server ourselves. */
+  let stopping = false
 
   const args = (): string[] => {
     const prof = config.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', config.cpuProfDir] : []
@@ -91,6 +93,7 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
 
   async function start(): Promise<void> {
     stderr = ''
+    stopping = false
     const c = spawn('/bin/sh', ['-c', ULIMIT_EXEC, process.execPath, ...args()], {
       cwd: REPO_ROOT,
       env,
@@ -100,6 +103,13 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
       stderr = (stderr + d.toString()).slice(-4000)
     })
     child = c
+    c.on('exit', (code, signal) => {
+      if (child === c && !stopping) {
+        process.stderr.write(
+          `bench: ${config.kind} server exited unexpectedly (${code ?? signal}):\n${stderr}\n`,
+        )
+      }
+    })
     const exited = once(c, 'exit').then(() => {
       throw new Error(`${config.kind} server exited during start: ${stderr}`)
     })
@@ -110,6 +120,7 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
   async function kill9(): Promise<void> {
     const c = child
     if (c === null || c.exitCode !== null || c.signalCode !== null) return
+    stopping = true
     const exited = once(c, 'exit')
     c.kill('SIGKILL')
     await exited
@@ -132,6 +143,7 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
     async stop() {
       const c = child
       if (c === null || c.exitCode !== null || c.signalCode !== null) return
+      stopping = true
       const exited = once(c, 'exit')
       c.kill('SIGTERM')
       const timer = setTimeout(() => c.kill('SIGKILL'), 5000)

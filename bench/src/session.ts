@@ -143,6 +143,22 @@ export class Session {
     return sampleProcess(this.server.pid())
   }
 
+  /** CPU of all generators together: a sample whose cpuMs is their sum. */
+  sampleGenerators(): ProcSample {
+    const all = this.pool.pids().map(sampleProcess)
+    return {
+      atMs: performance.now(),
+      cpuMs: all.reduce((s, p) => s + p.cpuMs, 0),
+      rssBytes: all.reduce((s, p) => s + p.rssBytes, 0),
+      peakRssBytes: all.reduce((s, p) => s + p.peakRssBytes, 0),
+    }
+  }
+
+  /** Server and generator samples taken together (start and end of a window). */
+  samples(): { server: ProcSample; generators: ProcSample } {
+    return { server: this.sample(), generators: this.sampleGenerators() }
+  }
+
   async close(): Promise<void> {
     await this.pool.close()
     await this.server.stop()

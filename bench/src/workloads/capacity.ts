@@ -7,6 +7,7 @@
 import type { BenchConfig } from '../config.js'
 import { serverFigures, type WindowFigures, windowFigures } from '../figures.js'
 import type { ServerKind } from '../generator-protocol.js'
+import { cpuPercent } from '../proc-stats.js'
 import { hardFdLimit } from '../servers.js'
 import { delay } from '../session.js'
 import { drain, openSession, presenceBehaviour } from './common.js'
@@ -55,13 +56,13 @@ export async function runCapacity(kind: ServerKind, config: BenchConfig): Promis
       const { failed } = await session.addRooms(rooms, c.roomSize)
       const settled = await session.settle(config.settleTimeoutMs)
       await session.mark()
-      const from = session.sample()
+      const from = session.samples()
       await session.changes(true)
       const startedAt = performance.now()
       await delay(c.windowMs)
       await session.changes(false)
       const activeMs = performance.now() - startedAt
-      const to = session.sample()
+      const to = session.samples()
       await drain(session)
       const totals = await session.collect()
       const step: CapacityStep = {
@@ -69,7 +70,8 @@ export async function runCapacity(kind: ServerKind, config: BenchConfig): Promis
           totals,
           c.roomSize,
           activeMs,
-          serverFigures(session.baseline, from, to, totals.tabsOpen),
+          serverFigures(session.baseline, from.server, to.server, totals.tabsOpen),
+          cpuPercent(from.generators, to.generators),
         ),
         connectFailures: failed,
       }

@@ -5,6 +5,7 @@
 import type { BenchConfig } from '../config.js'
 import { serverFigures, type WindowFigures, windowFigures } from '../figures.js'
 import type { ServerKind } from '../generator-protocol.js'
+import { cpuPercent } from '../proc-stats.js'
 import { delay } from '../session.js'
 import { drain, openSession, populate, presenceBehaviour } from './common.js'
 
@@ -31,13 +32,13 @@ export async function runHotRoom(
   try {
     const { opened, failed, settled } = await populate(session, config, c.tabs, c.roomSize)
     await session.mark()
-    const from = session.sample()
+    const from = session.samples()
     await session.changes(true)
     const startedAt = performance.now()
     await delay(c.windowMs)
     await session.changes(false)
     const activeMs = performance.now() - startedAt
-    const to = session.sample()
+    const to = session.samples()
     await drain(session)
     const totals = await session.collect()
     return {
@@ -47,7 +48,8 @@ export async function runHotRoom(
         totals,
         c.roomSize,
         activeMs,
-        serverFigures(session.baseline, from, to, totals.tabsOpen),
+        serverFigures(session.baseline, from.server, to.server, totals.tabsOpen),
+        cpuPercent(from.generators, to.generators),
       ),
     }
   } finally {

@@ -13,6 +13,7 @@ import {
 } from '../figures.js'
 import type { GhostResult, ServerKind } from '../generator-protocol.js'
 import { Histogram, type LatencySummary } from '../histogram.js'
+import { cpuPercent } from '../proc-stats.js'
 import { delay } from '../session.js'
 import { drain, openSession, populate, presenceBehaviour } from './common.js'
 
@@ -50,20 +51,21 @@ export async function runSteady(kind: ServerKind, config: BenchConfig): Promise<
     const idle = idleCost(await session.collect())
 
     await session.mark()
-    const from = session.sample()
+    const from = session.samples()
     await session.changes(true)
     const startedAt = performance.now()
     await delay(c.windowMs)
     await session.changes(false)
     const activeMs = performance.now() - startedAt
-    const to = session.sample()
+    const to = session.samples()
     await drain(session)
     const totals = await session.collect()
     const window = windowFigures(
       totals,
       c.roomSize,
       activeMs,
-      serverFigures(session.baseline, from, to, totals.tabsOpen),
+      serverFigures(session.baseline, from.server, to.server, totals.tabsOpen),
+      cpuPercent(from.generators, to.generators),
     )
 
     const perGenerator = Math.max(1, Math.ceil(c.ghosts / session.pool.size))
