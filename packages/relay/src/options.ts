@@ -45,8 +45,9 @@ export interface RelayOptions {
    */
   readonly maxFrameBytes: number
   /**
-   * Largest awareness state (bytes of its JSON); larger ones close with 4413. Default `8192`
-   * (a presence state with the longest allowed name and avatar URL is about 3 KiB).
+   * Largest awareness state (bytes of its JSON); larger ones close with 4413. Default `4096`
+   * (a presence state with the longest allowed id, name and avatar URL is about 2.5 KiB;
+   * a full burst of such states, 200 x 4 KiB, stays below the default send buffer bound).
    */
   readonly maxStateBytes: number
   /**
@@ -125,7 +126,7 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   refreshIntervalMs: 15_000,
   sweepIntervalMs: 1000,
   maxFrameBytes: 65_536,
-  maxStateBytes: 8192,
+  maxStateBytes: 4096,
   messagesPerSecond: 100,
   messageBurst: 200,
   maxConnectionsPerRoom: 200,

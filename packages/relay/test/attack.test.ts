@@ -1,0 +1,287 @@
+/**
+ * The attack suite: each attack runs against a real relay over real sockets and must end
+ * with its documented close code, while a bystander pair in the same room and one in
+ * another room keep receiving fresh state changes.
+ */
+import { generateKeyPairSync } from 'node:crypto'
+import { connect as tcpConnect } from 'node:net'
+import { CloseCode, encodeAwarenessFrame } from '@sightline/protocol'
+import { SignJWT } from 'jose'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import {
+  connect,
+  join,
+  mintToken,
+  presence,
+  settle,
+  startRelay,
+  TEST_SECRET,
+  uniqueRoom,
+} from './fixtures.js'
+import { bystanders, textUpdate, updateFrame } from './helpers.js'
+
+describe('identity attacks', () => {
+  it('a state naming another agent: 1008, nothing forwarded', async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const before = b.watcher.stateFrames().length
+    const mallory = await join(relay, room, 'mallory')
+    mallory.setState(66, 1, presence('alice'))
+    expect(await mallory.closed()).toBe(CloseCode.PolicyViolation)
+    await b.stillServed()
+    expect(
+      b.watcher
+        .stateFrames()
+        .slice(before)
+        .flat()
+        .some((e) => e.clientId === 66),
+    ).toBe(false)
+  })
+
+  it.each([
+    ['overwritten', presence('mallory')],
+    ['removed', null],
+  ])("another connection's client ID %s: dropped, then 1008", async (_, state) => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const mallory = await join(relay, room, 'mallory')
+    // Clocks well above the relay's (an echo of what it sent is dropped silently instead).
+    const clock = b.watcher.states.get(11)!.clock + 60_000
+    for (let i = 1; i <= 11; i++) mallory.setState(11, clock + i, state)
+    expect(await mallory.closed()).toBe(CloseCode.PolicyViolation)
+    expect(b.watcher.live().get(11)?.user.id).toBe('alice')
+    await b.stillServed()
+    expect(b.watcher.live().get(11)?.user.id).toBe('alice')
+  })
+
+  it('more client IDs than a connection may introduce: 1008', async () => {
+    const relay = await startRelay({ maxClientIdsPerConnection: 2 })
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const mallory = await join(relay, room, 'mallory')
+    mallory.setState(71, 1, presence('mallory'))
+    mallory.setState(72, 1, presence('mallory'))
+    await settle(mallory)
+    expect(mallory.closeCode).toBeUndefined()
+    mallory.setState(73, 1, presence('mallory'))
+    expect(await mallory.closed()).toBe(CloseCode.PolicyViolation)
+    await b.stillServed()
+    await expect.poll(() => b.watcher.live().has(71)).toBe(false)
+    expect(b.watcher.live().has(73)).toBe(false)
+  })
+})
+
+describe('admission attacks', () => {
+  it('a foreign room: 4403 and nothing from it', async () => {
+    const relay = await startRelay()
+    const room = 'mailbox/30/conversation/1'
+    const b = await bystanders(relay, room)
+    const mallory = await join(relay, room, 'mallory', { rooms: ['mailbox/3/*'] })
+    expect(await mallory.closed()).toBe(CloseCode.Forbidden)
+    expect(mallory.frames).toHaveLength(0)
+    await b.stillServed()
+  })
+
+  it('expired, unsigned, alg none and wrong-key tokens: 4401 and nothing sent', async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const body = Buffer.from(
+      JSON.stringify({ sub: 'mallory', name: 'Mallory', rooms: ['*'], exp: 9e9 }),
+    ).toString('base64url')
+    const tokens = {
+      expired: await mintToken({ sub: 'mallory', expiresIn: -60 }),
+      unsigned: `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${body}.`,
+      algNone: `${Buffer.from('{"alg":"none"}').toString('base64url')}.${body}.`,
+      wrongSecret: await mintToken({ sub: 'mallory', secret: `${TEST_SECRET}-not` }),
+      wrongKey: await new SignJWT({ name: 'Mallory', rooms: ['*'] })
+        .setProtectedHeader({ alg: 'EdDSA' })
+        .setSubject('mallory')
+        .setExpirationTime('1h')
+        .sign(generateKeyPairSync('ed25519').privateKey),
+    }
+    for (const token of Object.values(tokens)) {
+      const mallory = await connect(relay, room, token)
+      expect(await mallory.closed()).toBe(CloseCode.BadToken)
+      expect(mallory.frames).toHaveLength(0)
+    }
+    await b.stillServed()
+    expect(relay.stats().connections).toBe(4)
+  })
+})
+
+describe('frame attacks', () => {
+  it('an oversize frame: 4413', async () => {
+    const relay = await startRelay({ maxFrameBytes: 4096 })
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const mallory = await join(relay, room, 'mallory')
+    mallory.send(updateFrame(textUpdate(5000)))
+    expect(await mallory.closed()).toBe(CloseCode.TooLarge)
+    await b.stillServed()
+  })
+
+  it('an oversize awareness state: 4413, not forwarded', async () => {
+    const relay = await startRelay({ maxStateBytes: 1024 })
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const mallory = await join(relay, room, 'mallory')
+    mallory.setState(70, 1, { ...presence('mallory'), padding: 'x'.repeat(2000) })
+    expect(await mallory.closed()).toBe(CloseCode.TooLarge)
+    await b.stillServed()
+    expect(b.watcher.states.has(70)).toBe(false)
+  })
+
+  it('a document update beyond the room limit: 4413, not applied', async () => {
+    const relay = await startRelay({ maxDocumentBytes: 8192 })
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const mallory = await join(relay, room, 'mallory')
+    mallory.send(updateFrame(textUpdate(3000, 'small')))
+    await settle(mallory)
+    const framesBefore = b.watcher.frames.length
+    mallory.send(updateFrame(textUpdate(6000, 'big')))
+    expect(await mallory.closed()).toBe(CloseCode.TooLarge)
+    await b.stillServed()
+    // The watcher got the first update only, and a newcomer's copy of the document lacks the second.
+    const newcomer = await join(relay, room, 'erin')
+    await settle(newcomer)
+    const received = newcomer.frames.reduce((n, f) => n + f.length, 0)
+    expect(received).toBeLessThan(6000)
+    expect(b.watcher.frames.slice(framesBefore).every((f) => f.length < 6000)).toBe(true)
+  })
+
+  it.each([
+    [
+      'a type varint that never ends',
+      Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+    ],
+    [
+      'a length varint claiming gigabytes',
+      Uint8Array.from([1, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2]),
+    ],
+    ['a sync step varint cut short', Uint8Array.from([0, 0x80])],
+    ['an entry count far above the entries', Uint8Array.from([1, 3, 0xff, 0xff, 0x03])],
+  ])('a malformed varint (%s): 4400', async (_, bytes) => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const mallory = await join(relay, room, 'mallory')
+    mallory.send(bytes)
+    expect(await mallory.closed()).toBe(CloseCode.BadFrame)
+    await b.stillServed()
+  })
+})
+
+describe('resource attacks', () => {
+  it('a message flood: 4429 once the burst is spent', async () => {
+    const relay = await startRelay({ messagesPerSecond: 20, messageBurst: 40 })
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const mallory = await join(relay, room, 'mallory')
+    for (let i = 0; i < 200; i++) mallory.heartbeat()
+    expect(await mallory.closed()).toBe(CloseCode.RateLimited)
+    // Fewer heartbeats answered than sent: the bucket held 40 (plus a few refilled).
+    expect(mallory.heartbeats()).toBeLessThan(60)
+    await b.stillServed()
+  })
+
+  it('a slow reader (paused socket, room flooded): 4508, memory bounded', async () => {
+    const relay = await startRelay({
+      pingIntervalMs: 1000,
+      livenessTimeoutMs: 5000,
+      maxSendBufferBytes: 256 * 1024,
+      maxDocumentBytes: 256 * 1024 * 1024,
+    })
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const slow = await join(relay, room, 'sloth')
+    slow.ws.pause()
+    const connections = relay.stats().connections
+    // Batches the readers can take (below the bound), until the kernel buffers towards the
+    // paused reader are full and its queue in the relay passes the bound.
+    for (let batch = 0; batch < 150 && relay.stats().connections === connections; batch++) {
+      const seen = b.watcher.frames.length
+      for (let i = 0; i < 3; i++) b.writer.send(updateFrame(textUpdate(60_000, `k${batch}-${i}`)))
+      await expect.poll(() => b.watcher.frames.length, { interval: 5 }).toBe(seen + 3)
+    }
+    await expect.poll(() => relay.stats().connections).toBe(connections - 1)
+    slow.ws.resume()
+    expect(await slow.closed()).toBe(CloseCode.SlowConsumer)
+    await b.stillServed()
+  })
+
+  it('a slowloris upgrade (headers byte by byte): socket destroyed after the timeout', async () => {
+    const relay = await startRelay({ handshakeTimeoutMs: 300 })
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const token = await mintToken({ sub: 'mallory' })
+    const request =
+      `GET /${room}?token=${token} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n` +
+      'Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'
+    const socket = tcpConnect(relay.port, '127.0.0.1')
+    onTestFinished(() => void socket.destroy())
+    socket.on('error', () => {})
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(sent)))
+    let sent = 0
+    const timer = setInterval(() => {
+      if (sent < request.length && !socket.destroyed) socket.write(request.charAt(sent++))
+    }, 20)
+    onTestFinished(() => clearInterval(timer))
+    const startedAt = performance.now()
+    const charsSent = await closed
+    clearInterval(timer)
+    expect(charsSent).toBeLessThan(request.length)
+    expect(performance.now() - startedAt).toBeLessThan(2000)
+    await b.stillServed()
+    expect(relay.stats().connections).toBe(4)
+  })
+})
+
+describe('origin', () => {
+  it('a page from another origin: 4403 after the upgrade', async () => {
+    const relay = await startRelay({ allowedOrigins: ['https://desk.example.com'] })
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const token = await mintToken({ sub: 'mallory' })
+    const WebSocket = (await import('ws')).default
+    const open = (origin: string) =>
+      new Promise<number | 'open'>((resolve) => {
+        const ws = new WebSocket(`${relay.url}/${room}?token=${token}`, { origin })
+        onTestFinished(() => ws.terminate())
+        ws.on('error', () => {})
+        ws.on('message', () => resolve('open'))
+        ws.on('close', (code) => resolve(code))
+      })
+    expect(await open('https://evil.example.com')).toBe(CloseCode.Forbidden)
+    expect(await open('https://desk.example.com')).toBe('open')
+    await b.stillServed()
+  })
+})
+
+it('one attack of each kind at once leaves the relay serving', async () => {
+  const relay = await startRelay({ maxFrameBytes: 4096, messagesPerSecond: 20, messageBurst: 40 })
+  const room = uniqueRoom()
+  const b = await bystanders(relay, room)
+  const attackers = await Promise.all(['m1', 'm2', 'm3', 'm4'].map((s) => join(relay, room, s)))
+  const [forger, flooder, giant, garbler] = attackers as [
+    (typeof attackers)[0],
+    (typeof attackers)[0],
+    (typeof attackers)[0],
+    (typeof attackers)[0],
+  ]
+  forger.setState(5, 1, presence('alice'))
+  for (let i = 0; i < 100; i++) flooder.heartbeat()
+  giant.send(new Uint8Array(5000))
+  garbler.send(encodeAwarenessFrame([{ clientId: 1, clock: 1, json: '{' }]))
+  expect(await Promise.all(attackers.map((a) => a.closed()))).toEqual([
+    CloseCode.PolicyViolation,
+    CloseCode.RateLimited,
+    CloseCode.TooLarge,
+    CloseCode.BadFrame,
+  ])
+  await b.stillServed()
+})
