@@ -26,14 +26,22 @@ export interface SessionOptions {
 }
 
 /**
- * Relay settings for the bench. The workloads open one connection per simulated agent, each
- * with its own token, so per-subject caps are never approached; any rate or connection limit
- * the relay adds must be raised here so that the workloads measure forwarding, not refusals.
+ * Relay settings for the bench. Each simulated agent has its own token and one connection,
+ * so the per-subject cap (50) and the per-connection message rate (100/s) stay at their
+ * defaults, which the workloads never approach. Raised, so that the workloads measure
+ * forwarding and not refusals:
+ * - total connections (default 20,000) and rooms (default 10,000): capacity goes to 50,000
+ *   tabs in 10,000 rooms of 5, plus churners;
+ * - the send buffer of a slow reader (default 1 MiB, then 4508): when a generator falls
+ *   behind in the hot room, its backlog must queue in the relay as it does in the reference.
  */
 export function relayEnvironment(secret: string): Record<string, string> {
   return {
     SIGHTLINE_JWT_SECRET: secret,
     SIGHTLINE_LOG_LEVEL: 'warn',
+    SIGHTLINE_MAX_CONNECTIONS: '100000',
+    SIGHTLINE_MAX_ROOMS: '100000',
+    SIGHTLINE_MAX_SEND_BUFFER_BYTES: String(256 * 2 ** 20),
   }
 }
 
