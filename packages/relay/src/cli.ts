@@ -1,25 +1,44 @@
 #!/usr/bin/env node
 /**
- * `sightline-relay`: reads `.env` and the environment, starts one relay, and on SIGTERM or
- * SIGINT closes every socket with 1012 ("relay restarting") before exiting 0.
+ * `sightline-relay`: reads `.env`, the environment and the flags (a flag overrides its
+ * variable; see `--help`), starts one relay, and on SIGTERM or SIGINT drains it (every
+ * socket closed with 1012, "relay restarting") and exits within SIGHTLINE_SHUTDOWN_TIMEOUT_MS.
  * Logs are pino JSON lines on stdout; the level comes from SIGHTLINE_LOG_LEVEL.
  */
+import { readFileSync } from 'node:fs'
 import dotenv from 'dotenv'
 import { pino } from 'pino'
-import { parseRelayEnv } from './env-config.js'
+import { type CliCommand, helpText, parseCommandLine, redactedOptions } from './cli-args.js'
 import { isRelayError } from './errors.js'
 import { createRelay } from './relay.js'
+import { handleShutdownSignals } from './shutdown.js'
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  return String((pkg as { version?: unknown }).version ?? 'unknown')
+}
 
 async function main(): Promise<void> {
   dotenv.config({ quiet: true })
-  let config: ReturnType<typeof parseRelayEnv>
+  let command: CliCommand
   try {
-    config = parseRelayEnv(process.env)
+    command = parseCommandLine(process.argv.slice(2), process.env)
   } catch (error) {
     process.stderr.write(`sightline-relay: ${(error as Error).message}\n`)
     process.exit(2)
   }
+  if (command.kind === 'help') return void process.stdout.write(helpText(version()))
+  if (command.kind === 'version') return void process.stdout.write(`${version()}\n`)
+  const { config } = command
   const logger = pino({ level: config.logLevel, base: { service: 'sightline-relay' } })
+  logger.info(
+    {
+      version: version(),
+      config: redactedOptions(config.options),
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+    },
+    'config',
+  )
   let relay: Awaited<ReturnType<typeof createRelay>>
   try {
     relay = await createRelay({ ...config.options, logger })
@@ -28,25 +47,20 @@ async function main(): Promise<void> {
     process.exit(isRelayError(error) ? 2 : 1)
   }
   logger.info(
-    { url: relay.url, health: `${relay.httpUrl}/healthz` },
+    {
+      url: relay.url,
+      health: `${relay.httpUrl}/healthz`,
+      ready: `${relay.httpUrl}/readyz`,
+      metrics: `${relay.metricsUrl}/metrics`,
+    },
     `relay listening on ${relay.url}`,
   )
-
-  let stopping = false
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return
-    stopping = true
-    logger.info({ signal }, 'closing all connections with 1012')
-    relay.close({ code: 1012 }).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while closing')
-        process.exit(1)
-      },
-    )
-  }
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  handleShutdownSignals({
+    relay,
+    log: logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    exit: (code) => process.exit(code),
+  })
 }
 
 void main()

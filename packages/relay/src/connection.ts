@@ -7,6 +7,7 @@ import { CloseCode, CloseReason, type SightlineClaims } from '@sightline/protoco
 import type { Logger } from 'pino'
 import { type RawData, WebSocket } from 'ws'
 import { isRelayError, RelayErrorCode } from './errors.js'
+import type { RelayMetrics } from './metrics.js'
 import type { RelayOptions } from './options.js'
 import { TokenBucket } from './rate-limit.js'
 import { RefusalReason } from './refusal.js'
@@ -34,6 +35,20 @@ const FRAME_REFUSALS: Partial<Record<RelayErrorCode, [CloseCode, RefusalReason]>
   [RelayErrorCode.TooManyClientIds]: [CloseCode.PolicyViolation, RefusalReason.TooManyClientIds],
 }
 
+/** What a connection counts (see metrics.ts). */
+export type ConnectionMetrics = Pick<
+  RelayMetrics,
+  'frameIn' | 'frameOut' | 'refused' | 'closeSent' | 'forged'
+>
+
+const NO_METRICS: ConnectionMetrics = Object.freeze({
+  frameIn() {},
+  frameOut() {},
+  refused() {},
+  closeSent() {},
+  forged() {},
+})
+
 export interface ConnectionInit {
   readonly id: string
   readonly ws: WebSocket
@@ -42,6 +57,8 @@ export interface ConnectionInit {
   readonly rooms: RoomRegistry
   readonly log: Logger
   readonly limits: ConnectionLimits
+  /** Where frames, refusals and close codes are counted. Default: nowhere. */
+  readonly metrics?: ConnectionMetrics | undefined
   /** Called once when the connection has left its room. */
   readonly onGone: (connection: Connection) => void
 }
@@ -61,6 +78,7 @@ export class Connection implements RoomPeer {
   readonly #onGone: (connection: Connection) => void
   readonly #limits: ConnectionLimits
   readonly #bucket: TokenBucket
+  readonly #metrics: ConnectionMetrics
   #gone = false
 
   constructor(init: ConnectionInit) {
@@ -71,6 +89,7 @@ export class Connection implements RoomPeer {
     this.#rooms = init.rooms
     this.#onGone = init.onGone
     this.#limits = init.limits
+    this.#metrics = init.metrics ?? NO_METRICS
     this.#bucket = new TokenBucket(init.limits.messagesPerSecond, init.limits.messageBurst)
     this.#ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary))
     this.#ws.on('pong', () => this.#seen())
@@ -98,6 +117,7 @@ export class Connection implements RoomPeer {
       this.close(CloseCode.SlowConsumer, RefusalReason.SlowConsumer)
       return
     }
+    this.#metrics.frameOut(frame)
     ws.send(frame)
   }
 
@@ -113,8 +133,10 @@ export class Connection implements RoomPeer {
   close(code: CloseCode, reason: RefusalReason, detail?: string): void {
     if (this.#gone) return
     this.log.info({ code, reason, detail }, 'closing connection')
+    this.#metrics.refused(reason)
     this.#leave()
     if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
+      this.#metrics.closeSent(code)
       this.#ws.close(code, CloseReason[code] ?? '')
     }
     // A reader that does not read will not read the close frame either: drop it soon.
@@ -125,7 +147,10 @@ export class Connection implements RoomPeer {
 
   /** Drops the socket without a close handshake (it stopped answering). */
   terminate(reason: RefusalReason = RefusalReason.LivenessTimeout): void {
-    if (!this.#gone) this.log.info({ reason }, 'terminating connection')
+    if (!this.#gone) {
+      this.log.info({ reason }, 'terminating connection')
+      this.#metrics.refused(reason)
+    }
     this.#leave()
     this.#ws.terminate()
   }
@@ -154,6 +179,7 @@ export class Connection implements RoomPeer {
       return
     }
     const bytes = toBytes(data)
+    this.#metrics.frameIn(bytes)
     if (bytes.byteLength > this.#limits.maxFrameBytes) {
       this.close(CloseCode.TooLarge, RefusalReason.FrameTooLarge, `${bytes.byteLength} bytes`)
       return
@@ -168,6 +194,7 @@ export class Connection implements RoomPeer {
 
   #countForged(n: number): void {
     this.forgedWrites += n
+    this.#metrics.forged(n)
     this.log.info(
       { forged: this.forgedWrites },
       'dropped writes to client IDs of other connections',

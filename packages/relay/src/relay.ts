@@ -1,19 +1,23 @@
 /**
  * createRelay: a Node HTTP server that upgrades `/<room>?token=<jwt>` to a WebSocket speaking
- * the y-websocket protocol, and answers `GET /healthz`. Everything lives on the returned
+ * the y-websocket protocol, and answers `GET /healthz`, `/readyz` and `/metrics` (see
+ * http-routes.ts). Everything lives on the returned
  * handle (no module-level state), so several relays can run in one process.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { CloseCode, CloseReason } from '@sightline/protocol'
 import { pino } from 'pino'
+import type { Registry } from 'prom-client'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { admit } from './admission.js'
 import { checkCapacity, SubjectCounts } from './capacity.js'
 import { Connection } from './connection.js'
 import { guardHandshakes } from './handshake-timeout.js'
+import { httpHandler } from './http-routes.js'
 import { startSweep, sweep } from './liveness.js'
+import { createRelayMetrics } from './metrics.js'
 import { type RelayOptions, resolveOptions } from './options.js'
 import { createOriginCheck } from './origin.js'
 import { RefusalReason } from './refusal.js'
@@ -31,6 +35,10 @@ export interface RelayHandle {
   /** `http://<host>:<port>`, no trailing slash. */
   readonly httpUrl: string
   readonly port: number
+  /** `http://<host>:<port>` of the server answering `/metrics` (this one unless `metricsPort`). */
+  readonly metricsUrl: string
+  /** This relay's own Prometheus registry (served at `/metrics`). */
+  readonly metrics: Registry
   stats(): RelayStats
   /** Closes every socket (default code 1012, "relay restarting") and the server. */
   close(options?: { code?: number }): Promise<void>
@@ -60,6 +68,14 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   })
   let nextId = 0
   let closing = false
+  const metrics = createRelayMetrics({
+    stats: () => ({ rooms: rooms.size, connections: connections.size }),
+    awarenessStates: () => {
+      let n = 0
+      for (const room of rooms.values()) n += room.awareness.liveCount
+      return n
+    },
+  })
 
   /** The one place a socket is refused right after its upgrade (the code reaches browsers). */
   const refuse = (
@@ -69,15 +85,26 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
     reason: RefusalReason,
   ) => {
     log.info({ ...fields, code, reason }, 'refused')
+    metrics.refused(reason)
+    metrics.closeSent(code)
     ws.close(code, CloseReason[code])
   }
   /** The one place a socket is dropped before its upgrade completed (no close code possible). */
   const dropHandshake = (socket: Duplex, reason: RefusalReason) => {
     log.info({ reason }, 'dropped before upgrade')
+    metrics.refused(reason)
     socket.destroy()
   }
 
-  const server = createServer(answerHttp)
+  // /readyz turns 503 as soon as close() begins; /metrics moves to its own server if asked.
+  const ready = () => !closing
+  const ownMetricsServer = options.metricsPort !== undefined
+  const server = createServer(
+    httpHandler({ ready, metrics: ownMetricsServer ? null : metrics.registry }),
+  )
+  const metricsServer = ownMetricsServer
+    ? createServer(httpHandler({ ready, metrics: metrics.registry }))
+    : null
   const handshakes = guardHandshakes(server, options.handshakeTimeoutMs, (socket) =>
     dropHandshake(socket, RefusalReason.HandshakeTimeout),
   )
@@ -86,7 +113,13 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
     socket.on('error', () => socket.destroy())
     admit(req.url ?? '/', verifier, originAllowed(req.headers.origin)).then(
       (admission) => {
-        if (closing) return void socket.destroy()
+        if (closing) {
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            const conn = `c${(++nextId).toString(36)}`
+            refuse(ws, { conn }, CloseCode.Restarting, RefusalReason.RelayClosing)
+          })
+          return
+        }
         wss.handleUpgrade(req, socket, head, (ws) => {
           const id = `c${(++nextId).toString(36)}`
           if (!admission.ok) {
@@ -108,7 +141,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
             refuse(ws, { conn: id, room: admission.room }, full.code, full.reason)
             return
           }
-          const connLog = log.child({ conn: id, room: admission.room })
+          const connLog = log.child({ conn: id, room: admission.room, sub })
           subjects.add(sub)
           const connection = new Connection({
             id,
@@ -118,13 +151,15 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
             rooms,
             log: connLog,
             limits: options,
+            metrics,
             onGone: (c) => {
               connections.delete(c)
               subjects.remove(sub)
             },
           })
           connections.add(connection)
-          connLog.info({ sub }, 'connected')
+          metrics.admitted()
+          connLog.debug('connected')
         })
       },
       (error: unknown) => {
@@ -134,13 +169,16 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
     )
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  try {
+    await listen(server, options.port, options.host)
+    if (metricsServer) {
+      await listen(metricsServer, options.metricsPort ?? 0, options.metricsHost ?? options.host)
+    }
+  } catch (error) {
+    metrics.stop()
+    server.close()
+    throw error
+  }
   server.on('error', (error) => log.error({ err: error }, 'server error'))
   const stopSweep = startSweep(
     () => sweep(connections, rooms.values(), options),
@@ -148,11 +186,16 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   )
 
   const port = (server.address() as AddressInfo).port
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host
+  const host = urlHost(options.host)
+  const metricsUrl = metricsServer
+    ? `http://${urlHost(options.metricsHost ?? options.host)}:${(metricsServer.address() as AddressInfo).port}`
+    : `http://${host}:${port}`
   return {
     url: `ws://${host}:${port}`,
     httpUrl: `http://${host}:${port}`,
     port,
+    metricsUrl,
+    metrics: metrics.registry,
     stats: () => ({ rooms: rooms.size, connections: connections.size }),
     async close({ code = CloseCode.Restarting } = {}) {
       if (closing) return
@@ -169,18 +212,33 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
         server.closeAllConnections()
       })
       wss.close()
+      if (metricsServer) await closeServer(metricsServer)
+      metrics.stop()
       log.info({ code }, 'relay closed')
     },
   }
 }
 
-function answerHttp(req: IncomingMessage, res: ServerResponse): void {
-  const path = (req.url ?? '/').split('?')[0]
-  if (req.method === 'GET' && path === '/healthz') {
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok')
-    return
-  }
-  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found')
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+}
+
+/** A host as it appears in a URL (IPv6 in brackets). */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
 }
 
 function delay(ms: number): Promise<void> {
