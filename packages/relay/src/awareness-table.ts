@@ -153,6 +153,11 @@ export class AwarenessTable<O extends AwarenessOwner> {
     return n
   }
 
+  /** The JSON of every live state (read-only: clocks are not touched). */
+  *liveStates(): IterableIterator<string> {
+    for (const r of this.#records.values()) if (r.json !== NULL_STATE) yield r.json
+  }
+
   /** Whether `clientId` has a live (non-null) state. */
   isLive(clientId: number): boolean {
     const r = this.#records.get(clientId)

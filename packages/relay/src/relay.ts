@@ -17,6 +17,7 @@ import { Connection } from './connection.js'
 import { guardHandshakes } from './handshake-timeout.js'
 import { httpHandler } from './http-routes.js'
 import { startSweep, sweep } from './liveness.js'
+import { MailboxSummaries } from './mailbox-summaries.js'
 import { createRelayMetrics } from './metrics.js'
 import { type RelayOptions, resolveOptions } from './options.js'
 import { createOriginCheck } from './origin.js'
@@ -58,7 +59,8 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   const options = resolveOptions(partial)
   const log = options.logger ?? pino({ level: 'silent' })
   const verifier = await createTokenVerifier(options)
-  const rooms = new RoomRegistry(options)
+  const summaries = new MailboxSummaries()
+  const rooms = new RoomRegistry(options, summaries)
   const connections = new Set<Connection>()
   const subjects = new SubjectCounts()
   const originAllowed = createOriginCheck(options)
@@ -201,6 +203,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
       if (closing) return
       closing = true
       stopSweep()
+      summaries.stop()
       const open = [...connections]
       const done = Promise.all(open.map((c) => c.closed()))
       for (const c of open) c.close(code as CloseCode, RefusalReason.RelayClosing)

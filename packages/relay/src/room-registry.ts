@@ -2,15 +2,26 @@
  * The rooms of one relay, in memory. A room exists while it has a connection: it is created
  * by the first and deleted, with its document and awareness table, when the last one leaves.
  */
-import { Room, type RoomLimits, type RoomPeer } from './room.js'
+import { Room, type RoomHooks, type RoomLimits, type RoomPeer } from './room.js'
+
+/** Told when rooms come and go (mailbox-summaries.ts), and gives each new room its hooks. */
+export interface RoomObserver {
+  hooksFor(name: string): RoomHooks
+  /** A room was created; no peer has joined it yet. */
+  created(room: Room): void
+  /** A room was freed (its last peer left). */
+  deleted(room: Room): void
+}
 
 export class RoomRegistry {
   readonly #rooms = new Map<string, Room>()
   readonly #limits: RoomLimits | undefined
+  readonly #observer: RoomObserver | undefined
 
   /** `limits` apply to every room it creates (default: the relay's default options). */
-  constructor(limits?: RoomLimits) {
+  constructor(limits?: RoomLimits, observer?: RoomObserver) {
     this.#limits = limits
+    this.#observer = observer
   }
 
   get size(): number {
@@ -21,8 +32,9 @@ export class RoomRegistry {
   join(name: string, peer: RoomPeer): Room {
     let room = this.#rooms.get(name)
     if (room === undefined) {
-      room = new Room(name, this.#limits)
+      room = new Room(name, this.#limits, this.#observer?.hooksFor(name))
       this.#rooms.set(name, room)
+      this.#observer?.created(room)
     }
     room.join(peer)
     return room
@@ -34,6 +46,7 @@ export class RoomRegistry {
     if (room.size === 0 && this.#rooms.get(room.name) === room) {
       this.#rooms.delete(room.name)
       room.destroy()
+      this.#observer?.deleted(room)
     }
   }
 

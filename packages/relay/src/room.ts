@@ -39,6 +39,14 @@ export interface ReceiveResult {
 
 const NOTHING_FORGED: ReceiveResult = Object.freeze({ forged: 0 })
 
+/** What the relay wants of one room beyond forwarding (mailbox-summaries.ts sets these). */
+export interface RoomHooks {
+  /** Called after the room's awareness states changed and the change was broadcast. */
+  readonly onAwarenessChange?: ((room: Room) => void) | undefined
+  /** False: clients may write no awareness state here (a room of relay-owned states). */
+  readonly clientStates?: boolean | undefined
+}
+
 export class Room {
   readonly name: string
   readonly doc = new Y.Doc()
@@ -51,10 +59,12 @@ export class Room {
    * the limit, so the check costs one addition per update.
    */
   #docBytes = 0
+  readonly #hooks: RoomHooks
 
-  constructor(name: string, limits: RoomLimits = DEFAULT_OPTIONS) {
+  constructor(name: string, limits: RoomLimits = DEFAULT_OPTIONS, hooks: RoomHooks = {}) {
     this.name = name
     this.#limits = limits
+    this.#hooks = hooks
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       const encoder = encoding.createEncoder()
       encoding.writeVarUint(encoder, MessageType.Sync)
@@ -86,7 +96,10 @@ export class Room {
   leave(peer: RoomPeer): void {
     if (!this.#peers.delete(peer)) return
     const removed = this.awareness.release(peer)
-    if (removed.length > 0) this.broadcast(encodeAwarenessFrame(removed), peer)
+    if (removed.length > 0) {
+      this.broadcast(encodeAwarenessFrame(removed), peer)
+      this.#hooks.onAwarenessChange?.(this)
+    }
   }
 
   /**
@@ -132,6 +145,8 @@ export class Room {
   }
 
   #receiveAwareness(peer: RoomPeer, entries: readonly ParsedEntry[]): ReceiveResult {
+    // Every entry in a room of relay-owned states is an attempt to write someone else's.
+    if (this.#hooks.clientStates === false) return { forged: entries.length }
     let forged = 0
     const writes: { clientId: number; json: string }[] = []
     let introduced: Set<number> | undefined
@@ -169,6 +184,7 @@ export class Room {
     if (writes.length > 0) {
       const out = writes.map((e) => this.awareness.commit(peer, e.clientId, e.json))
       this.broadcast(encodeAwarenessFrame(out), peer)
+      this.#hooks.onAwarenessChange?.(this)
     }
     return forged === 0 ? NOTHING_FORGED : { forged }
   }
