@@ -139,9 +139,13 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
   // Pre-labelled children: the hot path does a property read and an increment.
   const inByType = Object.fromEntries(FRAME_TYPES.map((t) => [t, framesIn.labels(t)]))
   const outByType = Object.fromEntries(FRAME_TYPES.map((t) => [t, framesOut.labels(t)]))
+  for (const t of FRAME_TYPES) {
+    inByType[t]!.inc(0)
+    outByType[t]!.inc(0)
+  }
   // Every known series exists from the start (at 0), so alerts on rate() see the first one.
-  for (const code of Object.values(CloseCode)) closeCodes.labels(String(code))
-  for (const reason of Object.values(RefusalReason)) refusals.labels(reason)
+  for (const code of Object.values(CloseCode)) closeCodes.labels(String(code)).inc(0)
+  for (const reason of Object.values(RefusalReason)) refusals.labels(reason).inc(0)
   const stop = startProcessMetrics(registry)
 
   return {
