@@ -3,31 +3,9 @@
  * Builds both bundles in memory (no dist needed, nothing written) and runs the IIFE the way a
  * plain `<script>` tag would: it must define the elements and render them with Lit inside.
  */
-import { resolve } from 'node:path'
-import { build, type Rolldown } from 'vite'
 import { describe, expect, it } from 'vitest'
+import { buildInMemory } from './build-in-memory.js'
 import { one, text } from './fixtures.js'
-
-type Output = Rolldown.RolldownOutput
-
-async function buildInMemory(): Promise<Map<string, string>> {
-  // happy-dom replaces the global URL, so paths are built with node:path.
-  const root = resolve(import.meta.dirname, '..')
-  const result = await build({
-    root,
-    configFile: resolve(root, 'vite.config.ts'),
-    logLevel: 'silent',
-    build: { write: false, sourcemap: false, emptyOutDir: false },
-  })
-  const outputs = (Array.isArray(result) ? result : [result]) as Output[]
-  const files = new Map<string, string>()
-  for (const out of outputs) {
-    for (const chunk of out.output) {
-      if (chunk.type === 'chunk') files.set(chunk.fileName, chunk.code)
-    }
-  }
-  return files
-}
 
 describe('bundles', () => {
   it('builds an ES module and an IIFE that defines the elements', { timeout: 60_000 }, async () => {
