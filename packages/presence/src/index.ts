@@ -9,6 +9,12 @@ export {
 export type { ConnectionStatus } from './connection.js'
 export type { EventLike, EventSourceLike, PresenceEnvironment } from './environment.js'
 export { PresenceError, type PresenceErrorCode } from './errors.js'
+export {
+  createMailboxPresence,
+  type MailboxConversations,
+  type MailboxPresence,
+  type MailboxPresenceOptions,
+} from './mailbox-presence.js'
 export { defaultPresenceOptions, type PresenceOptions } from './options.js'
 export { createPresence, type PresenceClient } from './presence.js'
 export {

@@ -1,0 +1,213 @@
+/**
+ * Who is on each conversation of a mailbox, for its list page: one WebSocket to the mailbox
+ * room `mailbox/<m>`, where the relay publishes one summary per conversation with viewers
+ * (protocol `mailbox-summary.ts`). The page writes nothing there; it only listens. The socket
+ * is kept alive, reconnected and re-authenticated by the same connection module as a
+ * conversation's presence (heartbeats, backoff, token handover).
+ *
+ * Receivers apply entries by y-protocols' rules (a higher clock wins; an equal clock only for
+ * a removal). Everything is forgotten when the connection is lost: the relay sends every
+ * current summary again when the next socket joins.
+ */
+import {
+  MessageType,
+  mailboxRoom,
+  type PresenceUser,
+  readAwarenessUpdate,
+  readMailboxSummary,
+  type Viewer,
+} from '@sightline/protocol'
+import * as decoding from 'lib0/decoding'
+import { type ConnectionStatus, createConnection } from './connection.js'
+import { defaultEnvironment, isPersisted, listen, type PresenceEnvironment } from './environment.js'
+import { resolveTimings, resolveWebSocket } from './options.js'
+import { tokenUser } from './token.js'
+import type { WebSocketCtor } from './websocket-like.js'
+
+export interface MailboxPresenceOptions {
+  /** Relay base URL, e.g. `ws://127.0.0.1:1234`. */
+  url: string
+  /** The mailbox whose list this page shows; the token must grant `mailbox/<id>`. */
+  mailboxId: string | number
+  /** JWT; its `sub` is the local agent, left out of every conversation's viewers. */
+  token: string
+  /** Returns a fresh token; called ahead of expiry and after a 4401 close. */
+  getToken?: (() => Promise<string>) | undefined
+  /** WebSocket constructor. Default `globalThis.WebSocket` (pass `ws` in Node). */
+  WebSocket?: WebSocketCtor | undefined
+  /** Page to watch for visibility and lifecycle. Default: window/document when present. */
+  environment?: PresenceEnvironment | null | undefined
+  /** Heartbeat period, ms. Default 4000. */
+  heartbeatIntervalMs?: number | undefined
+  /** Silence after a heartbeat that declares the connection dead, ms. Default 10000. */
+  livenessTimeoutMs?: number | undefined
+  /** Backoff window of the first reconnect attempt, ms. Default 250. */
+  reconnectMinDelayMs?: number | undefined
+  /** Largest backoff window, ms. Default 5000. */
+  reconnectMaxDelayMs?: number | undefined
+}
+
+/** Conversation id -> other agents on it (fold order); conversations nobody else is on are absent. */
+export type MailboxConversations = ReadonlyMap<string, readonly Viewer[]>
+
+export interface MailboxPresence {
+  readonly status: ConnectionStatus
+  /** The local agent (from the token), left out of every list of viewers. */
+  readonly user: PresenceUser
+  /**
+   * Other agents per conversation. A new map on every change; a conversation's array is the
+   * same object until that conversation changes, so a row can compare by reference.
+   */
+  readonly conversations: MailboxConversations
+  /** The other agents on `conversationId` (empty when nobody). */
+  viewersOf(conversationId: string | number): readonly Viewer[]
+  /** Called now and whenever `conversations` changes; returns an unsubscribe function. */
+  subscribe(listener: (conversations: MailboxConversations) => void): () => void
+  /** Called now and on every status change; returns an unsubscribe function. */
+  onStatus(listener: (status: ConnectionStatus) => void): () => void
+  /** Closes the socket and forgets everything. */
+  destroy(): void
+}
+
+const NOBODY: readonly Viewer[] = Object.freeze([])
+
+/** Summary entry as last applied: its relay clock and the conversation it named. */
+interface Entry {
+  readonly clock: number
+  readonly conversation: string | null
+}
+
+/** Opens the mailbox room of `options.mailboxId` and follows its summaries until `destroy()`. */
+export function createMailboxPresence(options: MailboxPresenceOptions): MailboxPresence {
+  const room = mailboxRoom(options.mailboxId)
+  const timings = resolveTimings({ ...options, room })
+  const WebSocket = resolveWebSocket(options.WebSocket)
+  const user = tokenUser(options.token)
+  const environment = options.environment === undefined ? defaultEnvironment() : options.environment
+
+  const entries = new Map<number, Entry>()
+  let conversations: MailboxConversations = new Map()
+  const listeners = new Set<(conversations: MailboxConversations) => void>()
+  const statusListeners = new Set<(status: ConnectionStatus) => void>()
+  let destroyed = false
+
+  const connection = createConnection(
+    {
+      url: options.url,
+      room,
+      token: options.token,
+      getToken: options.getToken,
+      WebSocket,
+      environment,
+      heartbeatIntervalMs: timings.heartbeatIntervalMs,
+      livenessTimeoutMs: timings.livenessTimeoutMs,
+      reconnectMinDelayMs: timings.reconnectMinDelayMs,
+      reconnectMaxDelayMs: timings.reconnectMaxDelayMs,
+    },
+    {
+      // A list page has no state of its own: nothing to announce on a new socket.
+      open: () => {},
+      message: (frame) => receive(frame),
+      lost: () => forgetAll(),
+      status: (status) => {
+        for (const listener of statusListeners) listener(status)
+      },
+    },
+  )
+
+  function receive(frame: Uint8Array): void {
+    const decoder = decoding.createDecoder(frame)
+    // Sync frames carry the mailbox room's document, which a list page does not use.
+    if (decoding.readVarUint(decoder) !== MessageType.Awareness) return
+    const next = new Map(conversations)
+    let changed = false
+    for (const e of readAwarenessUpdate(decoding.readVarUint8Array(decoder))) {
+      const prev = entries.get(e.clientId)
+      const isNull = e.json === 'null'
+      if (prev !== undefined && !(e.clock > prev.clock || (e.clock === prev.clock && isNull)))
+        continue
+      const summary = isNull ? null : readMailboxSummary(parse(e.json))
+      entries.set(e.clientId, { clock: e.clock, conversation: summary?.conversation ?? null })
+      if (prev?.conversation != null && prev.conversation !== summary?.conversation) {
+        changed = next.delete(prev.conversation) || changed
+      }
+      if (summary === null) continue
+      const viewers = summary.viewers.filter((v) => v.user.id !== user.id)
+      const before = next.get(summary.conversation)
+      if (viewers.length === 0) {
+        changed = next.delete(summary.conversation) || changed
+      } else if (before === undefined || JSON.stringify(before) !== JSON.stringify(viewers)) {
+        // Filtering keeps the relay's fold order (replying first).
+        next.set(summary.conversation, Object.freeze(viewers))
+        changed = true
+      }
+    }
+    if (changed) publish(next)
+  }
+
+  function forgetAll(): void {
+    entries.clear()
+    if (conversations.size > 0) publish(new Map())
+  }
+
+  function publish(next: Map<string, readonly Viewer[]>): void {
+    conversations = next
+    for (const listener of listeners) listener(conversations)
+  }
+
+  const stopLifecycle =
+    environment === null
+      ? () => {}
+      : (() => {
+          // A page kept in the back/forward cache holds no socket; it reconnects when shown.
+          const stopHide = listen(environment.window, ['pagehide'], () => connection.stop())
+          const stopShow = listen(environment.window, ['pageshow'], (event) => {
+            if (isPersisted(event) && !destroyed) connection.start()
+          })
+          return () => {
+            stopHide()
+            stopShow()
+          }
+        })()
+
+  return {
+    get status() {
+      return connection.status
+    },
+    user,
+    get conversations() {
+      return conversations
+    },
+    viewersOf(conversationId) {
+      return conversations.get(String(conversationId)) ?? NOBODY
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      listener(conversations)
+      return () => listeners.delete(listener)
+    },
+    onStatus(listener) {
+      statusListeners.add(listener)
+      listener(connection.status)
+      return () => statusListeners.delete(listener)
+    },
+    destroy() {
+      if (destroyed) return
+      destroyed = true
+      connection.destroy()
+      stopLifecycle()
+      entries.clear()
+      conversations = new Map()
+      listeners.clear()
+      statusListeners.clear()
+    },
+  }
+}
+
+function parse(json: string): unknown {
+  try {
+    return JSON.parse(json)
+  } catch {
+    return null
+  }
+}
