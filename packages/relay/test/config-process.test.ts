@@ -1,0 +1,151 @@
+/**
+ * Configuration as operators meet it (issue 3, point 7), through the real CLI process:
+ * a `.env` file in the working directory sets the intervals (and they take effect), an
+ * invalid value of any variable stops the relay at start with a message naming it, and every
+ * variable the parser accepts is documented in the README configuration tables.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import type { Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join as joinPath } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { join, presence, TEST_SECRET, uniqueRoom } from './fixtures.js'
+
+const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+/** tsx by absolute URL: the CLI runs in a temporary directory, where `tsx` would not resolve. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+
+/** Runs the CLI in `cwd` with only PATH and `env` in its environment. */
+function runCli(cwd: string, env: Record<string, string> = {}) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', TSX, CLI],
+    { cwd, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let output = ''
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  onTestFinished(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  return { child, output: () => output, exited }
+}
+
+/** A fresh working directory holding `dotenv` as its `.env`; removed after the test. */
+async function dirWithDotenv(dotenv: string): Promise<string> {
+  const dir = await mkdtemp(joinPath(tmpdir(), 'sightline-relay-env-'))
+  onTestFinished(() => rm(dir, { recursive: true, force: true }))
+  await writeFile(joinPath(dir, '.env'), dotenv)
+  return dir
+}
+
+describe('relay configuration through the CLI', () => {
+  it('reads a .env file in its working directory, and its intervals take effect', async () => {
+    const cwd = await dirWithDotenv(
+      [
+        `SIGHTLINE_JWT_SECRET=${TEST_SECRET}`,
+        'PORT=0',
+        'SIGHTLINE_PING_INTERVAL_MS=200',
+        'SIGHTLINE_LIVENESS_TIMEOUT_MS=600',
+        'SIGHTLINE_SWEEP_INTERVAL_MS=50',
+        '',
+      ].join('\n'),
+    )
+    const cli = runCli(cwd)
+    await expect.poll(() => cli.output(), { timeout: 20_000 }).toContain('relay listening on')
+    const line = cli
+      .output()
+      .split('\n')
+      .find((l) => l.includes('relay listening on'))!
+    const url = (JSON.parse(line) as { url: string }).url
+    const relay = { url, httpUrl: url.replace('ws', 'http'), port: Number(new URL(url).port) }
+    const room = uniqueRoom()
+    const alice = await join(relay as Parameters<typeof join>[0], room, 'alice')
+    const bob = await join(relay as Parameters<typeof join>[0], room, 'bob')
+    alice.setState(11, 1, presence('alice'))
+    await expect.poll(() => bob.live().has(11)).toBe(true)
+    // Alice stops answering: with the .env timeout (600 ms, not the 10 s default) she is gone.
+    ;(alice.ws as unknown as { _socket: Socket })._socket.pause()
+    const cut = performance.now()
+    await expect.poll(() => bob.live().has(11), { timeout: 3000, interval: 20 }).toBe(false)
+    expect(performance.now() - cut).toBeLessThan(600 + 250)
+  }, 30_000)
+
+  it('lets the environment win over .env', async () => {
+    const cwd = await dirWithDotenv(`SIGHTLINE_JWT_SECRET=${TEST_SECRET}\nPORT=0\n`)
+    const cli = runCli(cwd, { SIGHTLINE_PING_INTERVAL_MS: 'often' })
+    expect(await cli.exited).toBe(2)
+    expect(cli.output()).toContain('SIGHTLINE_PING_INTERVAL_MS')
+  }, 30_000)
+
+  it.each([
+    ['PORT', '70000'],
+    ['SIGHTLINE_PING_INTERVAL_MS', '5s'],
+    ['SIGHTLINE_LIVENESS_TIMEOUT_MS', '-1'],
+    ['SIGHTLINE_REFRESH_INTERVAL_MS', '60000'],
+    ['SIGHTLINE_SWEEP_INTERVAL_MS', 'soon'],
+    ['SIGHTLINE_MAX_FRAME_BYTES', '1e6'],
+    ['SIGHTLINE_JWT_CLOCK_TOLERANCE_SEC', '3600'],
+    ['SIGHTLINE_LOG_LEVEL', 'loud'],
+  ])(
+    'refuses %s=%s at start (from .env) with a message naming it',
+    async (name, value) => {
+      const cwd = await dirWithDotenv(
+        `SIGHTLINE_JWT_SECRET=${TEST_SECRET}\nPORT=0\n${name}=${value}\n`,
+      )
+      const cli = runCli(cwd)
+      expect(await cli.exited).toBe(2)
+      expect(cli.output()).toMatch(new RegExp(`sightline-relay: .*${name}`))
+      expect(cli.output()).not.toContain('relay listening on')
+    },
+    30_000,
+  )
+})
+
+/** The names in env-config.ts's schema: every variable the parser accepts. */
+async function acceptedVariables(): Promise<string[]> {
+  const source = await readFile(new URL('../src/env-config.ts', import.meta.url), 'utf8')
+  const schema = /const EnvSchema = z\.object\(\{([\s\S]*?)\n\}\)/.exec(source)?.[1]
+  expect(schema, 'EnvSchema found in env-config.ts').toBeDefined()
+  return [...schema!.matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]!)
+}
+
+/** Variables named in the first column of a Markdown table in `text`. */
+function tableVariables(text: string, column: number): Set<string> {
+  const names = new Set<string>()
+  for (const line of text.split('\n')) {
+    const cell = line.startsWith('|') ? line.split('|')[column + 1]?.trim() : undefined
+    const name = cell?.match(/^`([A-Z][A-Z0-9_]*)`$/)?.[1]
+    if (name !== undefined) names.add(name)
+  }
+  return names
+}
+
+describe('configuration is documented', () => {
+  it('the parser accepts the variables this test knows to look for', async () => {
+    const names = await acceptedVariables()
+    expect(names).toEqual(expect.arrayContaining(['PORT', 'SIGHTLINE_LIVENESS_TIMEOUT_MS']))
+  })
+
+  it('every accepted variable has a row in the README configuration table', async () => {
+    const readme = await readFile(joinPath(ROOT, 'README.md'), 'utf8')
+    const table = /<!-- config-table:start -->([\s\S]*?)<!-- config-table:end -->/.exec(readme)?.[1]
+    expect(table, 'README.md has a config-table block').toBeDefined()
+    const documented = tableVariables(table!, 0)
+    const missing = (await acceptedVariables()).filter((n) => !documented.has(n))
+    expect(missing, 'variables missing from README.md').toEqual([])
+  })
+
+  it('every accepted variable has a row in the relay README options table', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8')
+    const documented = tableVariables(readme, 1)
+    const missing = (await acceptedVariables()).filter((n) => !documented.has(n))
+    expect(missing, 'variables missing from packages/relay/README.md').toEqual([])
+  })
+})
