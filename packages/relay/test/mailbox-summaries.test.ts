@@ -132,8 +132,12 @@ describe('mailbox summaries', () => {
     await expect.poll(() => summaries(list).get('c1')?.viewers[0]?.tabs).toBe(2)
     alice.setState(11, 2, presence('alice', { activity: 'replying', since: 3 }))
     await settle(alice)
-    await new Promise((resolve) => setTimeout(resolve, SUMMARY_FLUSH_MS * 3))
-    expect(list.stateFrames().length).toBe(frames + 1)
+    // A sentinel change elsewhere: its flush would carry c1 too, had c1 changed.
+    const bob = await join(relay, conversationRoom(1, 'c2'), 'bob', grants('1'))
+    bob.setState(21, 1, presence('bob'))
+    await expect.poll(() => rowOf(list, 'c2')).toEqual(['bob:viewing'])
+    expect(list.stateFrames().length).toBe(frames + 2)
+    expect(list.stateFrames().at(-1)).toHaveLength(1)
   })
 
   it('keeps mailboxes apart: no summary crosses to another mailbox, and no grant, no list', async () => {
@@ -211,8 +215,10 @@ describe('mailbox summaries', () => {
     const alice = await join(relay, conversationRoom(1, 'c1'), 'alice', grants('1'))
     alice.setState(11, 1, {})
     await settle(alice)
-    await new Promise((resolve) => setTimeout(resolve, SUMMARY_FLUSH_MS * 2))
-    await settle(list)
-    expect(list.stateFrames()).toHaveLength(0)
+    const bob = await join(relay, conversationRoom(1, 'c2'), 'bob', grants('1'))
+    bob.setState(21, 1, presence('bob'))
+    await expect.poll(() => rowOf(list, 'c2')).toEqual(['bob:viewing'])
+    expect(summaries(list).has('c1')).toBe(false)
+    expect(list.stateFrames().flat()).toHaveLength(1)
   })
 })
