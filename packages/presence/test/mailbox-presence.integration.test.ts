@@ -76,8 +76,9 @@ describe('createMailboxPresence on the real relay', () => {
     join(relay, conversationRoom(1, 'b'), 'bob')
     await expect.poll(() => alice.status).toBe('connected')
     alice.setActivity('replying')
-    // The list arrives after both states reached the relay.
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    // A first list page proves both states reached the relay; the second one opens after.
+    const first = openList(relay, 'dave')
+    await expect.poll(() => rows(first)).toEqual(['a: alice:replying', 'b: bob:viewing'])
     const list = openList(relay, 'erin')
     const seen: string[][] = []
     list.subscribe(() => seen.push(rows(list)))
