@@ -145,6 +145,7 @@ export class MailboxSummaries implements RoomObserver {
       s.published = NULL_STATE
       if (s.room === null) this.#free(s)
     }
+    if (mailbox.slots.size === 0) this.#mailboxes.delete(mailbox.id)
   }
 
   /** Stops the flush timer (relay shutdown). */
