@@ -134,7 +134,8 @@ function row(left: string, right: string): string {
   return `  ${left.padEnd(40)} ${right}`
 }
 
-function defaultOf(doc: VariableDoc): string | number | undefined {
+/** The default shown for a variable: its own, or its relay option's in DEFAULT_OPTIONS. */
+export function defaultOf(doc: VariableDoc): string | number | undefined {
   if (doc.default !== undefined) return doc.default
   if (doc.option === undefined) return undefined
   const value = DEFAULT_OPTIONS[doc.option]

@@ -1,0 +1,31 @@
+/**
+ * The configuration table of the docs (README.md, docs/operations.md), generated from
+ * EnvSchema like `--help`, so the docs cannot drift from the code: a test compares the table
+ * between the `config-table` markers of each doc with this, and
+ * `npx tsx packages/relay/scripts/config-table.ts --write` rewrites them.
+ */
+import { defaultOf, flags } from './cli-args.js'
+
+export const CONFIG_TABLE_START = '<!-- config-table:start -->'
+export const CONFIG_TABLE_END = '<!-- config-table:end -->'
+
+/** Markdown table: variable, flag, default, meaning (with what is allowed). */
+export function configTable(): string {
+  const rows = ['| variable | flag | default | meaning |', '|---|---|---|---|']
+  for (const f of flags()) {
+    const fallback = defaultOf(f.doc)
+    const meaning = [f.doc.description, f.doc.allowed].filter(Boolean).join('; ')
+    rows.push(
+      `| \`${f.variable}\` | \`--${f.name}\` | ${fallback === undefined ? '–' : `\`${fallback}\``} | ${meaning.replaceAll('|', '\\|')} |`,
+    )
+  }
+  return rows.join('\n')
+}
+
+/** `doc` with the text between the markers replaced by the current table. */
+export function withConfigTable(doc: string): string {
+  const start = doc.indexOf(CONFIG_TABLE_START)
+  const end = doc.indexOf(CONFIG_TABLE_END)
+  if (start < 0 || end < start) throw new Error('config-table markers missing')
+  return `${doc.slice(0, start + CONFIG_TABLE_START.length)}\n${configTable()}\n${doc.slice(end)}`
+}
