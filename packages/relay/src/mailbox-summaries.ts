@@ -148,6 +148,13 @@ export class MailboxSummaries implements RoomObserver {
     if (mailbox.slots.size === 0) this.#mailboxes.delete(mailbox.id)
   }
 
+  /** Mailboxes and conversations held in memory (0 once every room is gone). */
+  get tracked(): number {
+    let n = this.#mailboxes.size
+    for (const mailbox of this.#mailboxes.values()) n += mailbox.slots.size
+    return n
+  }
+
   /** Stops the flush timer (relay shutdown). */
   stop(): void {
     if (this.#timer !== null) clearTimeout(this.#timer)
