@@ -1,13 +1,13 @@
 /**
- * Prints the relay's configuration table, or with `--write` rewrites it in README.md and
- * docs/operations.md (between the config-table markers).
+ * Prints the relay's configuration table, or with `--write` rewrites it in README.md,
+ * docs/operations.md and packages/relay/README.md (between the config-table markers).
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { configTable, withConfigTable } from '../src/config-table.js'
 
-export const CONFIG_DOCS = ['README.md', 'docs/operations.md'].map((p) =>
-  fileURLToPath(new URL(`../../../${p}`, import.meta.url)),
+export const CONFIG_DOCS = ['README.md', 'docs/operations.md', 'packages/relay/README.md'].map(
+  (p) => fileURLToPath(new URL(`../../../${p}`, import.meta.url)),
 )
 
 if (process.argv.includes('--write')) {

@@ -9,14 +9,14 @@ import { defaultOf, flags } from './cli-args.js'
 export const CONFIG_TABLE_START = '<!-- config-table:start -->'
 export const CONFIG_TABLE_END = '<!-- config-table:end -->'
 
-/** Markdown table: variable, flag, default, meaning (with what is allowed). */
+/** Markdown table: variable, flag, `createRelay` option, default, meaning (and what is allowed). */
 export function configTable(): string {
-  const rows = ['| variable | flag | default | meaning |', '|---|---|---|---|']
+  const rows = ['| variable | flag | option | default | meaning |', '|---|---|---|---|---|']
   for (const f of flags()) {
     const fallback = defaultOf(f.doc)
     const meaning = [f.doc.description, f.doc.allowed].filter(Boolean).join('; ')
     rows.push(
-      `| \`${f.variable}\` | \`--${f.name}\` | ${fallback === undefined ? '–' : `\`${fallback}\``} | ${meaning.replaceAll('|', '\\|')} |`,
+      `| \`${f.variable}\` | \`--${f.name}\` | ${f.doc.option ? `\`${f.doc.option}\`` : '–'} | ${fallback === undefined ? '–' : `\`${fallback}\``} | ${meaning.replaceAll('|', '\\|')} |`,
     )
   }
   return rows.join('\n')
