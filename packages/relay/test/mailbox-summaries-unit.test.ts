@@ -84,6 +84,7 @@ describe('MailboxSummaries (in process)', () => {
     expect(list.awareness).toHaveLength(0)
     vi.advanceTimersByTime(SUMMARY_FLUSH_MS)
     expect(list.awareness).toHaveLength(1)
+    expect(summaries.framesSent).toBe(1)
     expect(list.view()).toEqual({ a: ['alice'], b: ['bob'] })
   })
 
