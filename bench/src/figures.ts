@@ -44,7 +44,11 @@ export interface WindowFigures {
   /** CPU of the load-generator processes together, percent of one core. */
   readonly generatorsCpuPercent: number | null
   readonly amplification: Amplification
-  readonly errors: { readonly connectFailures: number; readonly unexpectedCloses: number }
+  readonly errors: {
+    readonly connectFailures: number
+    readonly unexpectedCloses: number
+    readonly closeCodes: Readonly<Record<string, number>>
+  }
 }
 
 const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits
@@ -90,13 +94,19 @@ export function windowFigures(
       echoesPerChange: ratio(t.echoes, t.changesSent),
       expectedDeliveriesPerChange: roomSize - 1,
     },
-    errors: { connectFailures: t.connectFailures, unexpectedCloses: t.unexpectedCloses },
+    errors: {
+      connectFailures: t.connectFailures,
+      unexpectedCloses: t.unexpectedCloses,
+      closeCodes: t.closeCodes,
+    },
   }
 }
 
 /** Traffic of one idle tab per minute, WebSocket frames and bytes (framing included). */
 export interface IdleCost {
   readonly tabs: number
+  /** Tabs the server dropped during the idle window, by close code. */
+  readonly closeCodes: Readonly<Record<string, number>>
   readonly seconds: number
   readonly upFramesPerMin: number
   readonly upBytesPerMin: number
@@ -112,6 +122,7 @@ export function idleCost(t: Totals): IdleCost {
   const per = (v: number) => (t.tabsOpen > 0 ? round(v / t.tabsOpen / minutes, 2) : 0)
   return {
     tabs: t.tabsOpen,
+    closeCodes: t.closeCodes,
     seconds: round(t.windowMs / 1000, 1),
     upFramesPerMin: per(t.framesTx),
     upBytesPerMin: per(t.bytesTx),

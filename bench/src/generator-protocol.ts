@@ -103,6 +103,8 @@ export interface GeneratorStats {
   removals: number
   /** Entries y-protocols would ignore (clock not above the one remembered). */
   ignored: number
+  /** Close codes of unexpected closes (the server's reason for dropping a tab), by code. */
+  closeCodes: Record<string, number>
   /** Propagation latency of delivered changes and of joins, sender to receiver. */
   latency: HistogramData
   /** Time from a socket connect call to its open event. */

@@ -24,6 +24,7 @@ const RENEW_CHECK_MS = 4000
 
 function emptyStats(): Omit<GeneratorStats, 'latency' | 'connect'> {
   return {
+    closeCodes: {},
     windowMs: 0,
     tabsOpen: 0,
     connectFailures: 0,

@@ -16,7 +16,12 @@ import { fileURLToPath } from 'node:url'
 import type { ServerKind } from './generator-protocol.js'
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const RELAY_CLI = join(REPO_ROOT, 'packages', 'relay', 'src', 'cli.ts')
+/**
+ * The relay CLI to run. `SIGHTLINE_BENCH_RELAY_CLI` points the bench at another copy (for
+ * measuring a candidate change to the relay against the committed one).
+ */
+const RELAY_CLI =
+  process.env['SIGHTLINE_BENCH_RELAY_CLI'] ?? join(REPO_ROOT, 'packages', 'relay', 'src', 'cli.ts')
 const REFERENCE_SERVER = join(
   dirname(createRequire(import.meta.url).resolve('@y/websocket-server/package.json')),
   'src',

@@ -177,15 +177,23 @@ export function sumStats(all: readonly GeneratorStats[]): Totals {
   const latency = new Histogram()
   const connect = new Histogram()
   const sum: Record<string, number> = {}
+  const closeCodes: Record<string, number> = {}
   for (const s of all) {
     latency.merge(s.latency)
     connect.merge(s.connect)
+    for (const [code, n] of Object.entries(s.closeCodes))
+      closeCodes[code] = (closeCodes[code] ?? 0) + n
     for (const [k, v] of Object.entries(s)) {
       if (typeof v === 'number') sum[k] = (sum[k] ?? 0) + v
     }
   }
   sum['windowMs'] = Math.max(0, ...all.map((s) => s.windowMs))
-  return { ...(sum as unknown as Omit<GeneratorStats, 'latency' | 'connect'>), latency, connect }
+  return {
+    ...(sum as unknown as Omit<GeneratorStats, 'latency' | 'connect'>),
+    closeCodes,
+    latency,
+    connect,
+  }
 }
 
 export function delay(ms: number): Promise<void> {

@@ -111,7 +111,11 @@ export class Tab {
             s.bytesTx += wireBytes(0, true)
           })
           ws.on('error', () => {})
-          ws.on('close', () => {
+          ws.on('close', (code: number) => {
+            if (this.#ws === ws && opened && this.status === 'open') {
+              const codes = this.#host.stats.closeCodes
+              codes[code] = (codes[code] ?? 0) + 1
+            }
             if (this.#ws === ws) this.#onClose(!opened)
             if (!opened) resolve(false)
           })

@@ -50,7 +50,11 @@ describe('bench --smoke', () => {
       expect(steady.window.server.rssPerConnectionKB).not.toBeNull()
       expect(steady.window.amplification.upstreamFramesPerChange).toBe(1)
       expect(steady.window.amplification.deliveriesPerChange).toBe(config.steady.roomSize - 1)
-      expect(steady.window.errors).toEqual({ connectFailures: 0, unexpectedCloses: 0 })
+      expect(steady.window.errors).toEqual({
+        connectFailures: 0,
+        unexpectedCloses: 0,
+        closeCodes: {},
+      })
       expect(steady.idle.tabs).toBe(config.steady.tabs)
       expect(steady.ghostAfterClose.dropped).toBeGreaterThan(0)
       expect(steady.ghostAfterClose.seen).toBe(steady.ghostAfterClose.expected)
