@@ -4,33 +4,15 @@
  * (`createDemoStore`), never in module state, so two servers in one process stay apart.
  */
 
+import type { Conversation, Mailbox, Message } from '../shared/api-types.js'
+
+export type { Conversation, Mailbox, Message }
+
 export interface DemoAgent {
   readonly id: string
   readonly name: string
   /** Mailbox ids this agent may open; the token grants exactly these rooms. */
   readonly mailboxIds: readonly string[]
-}
-
-export interface Mailbox {
-  readonly id: string
-  readonly name: string
-}
-
-export interface Message {
-  readonly id: string
-  readonly author: { readonly kind: 'customer' | 'agent'; readonly name: string }
-  readonly body: string
-  /** ISO 8601 timestamp. */
-  readonly at: string
-}
-
-export interface Conversation {
-  readonly id: string
-  readonly mailboxId: string
-  readonly subject: string
-  readonly customer: { readonly name: string; readonly email: string }
-  readonly status: 'active' | 'pending' | 'closed'
-  readonly messages: readonly Message[]
 }
 
 export const demoAgents: readonly DemoAgent[] = Object.freeze([

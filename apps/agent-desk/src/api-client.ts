@@ -1,26 +1,9 @@
 /** The demo helpdesk API as the app sees it (server/api.ts is the other side). */
+import type { Conversation, Mailbox, Message } from '../shared/api-types.js'
+
+export type { Conversation, Mailbox, Message } from '../shared/api-types.js'
+
 import { loadSession, refreshToken } from './session.js'
-
-export interface Message {
-  readonly id: string
-  readonly author: { readonly kind: 'customer' | 'agent'; readonly name: string }
-  readonly body: string
-  readonly at: string
-}
-
-export interface Conversation {
-  readonly id: string
-  readonly mailboxId: string
-  readonly subject: string
-  readonly customer: { readonly name: string; readonly email: string }
-  readonly status: 'active' | 'pending' | 'closed'
-  readonly messages: readonly Message[]
-}
-
-export interface Mailbox {
-  readonly id: string
-  readonly name: string
-}
 
 export interface AgentSummary {
   readonly id: string
