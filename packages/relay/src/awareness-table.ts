@@ -164,6 +164,15 @@ export class AwarenessTable<O extends AwarenessOwner> {
     return r !== undefined && r.json !== NULL_STATE
   }
 
+  /** Whether `owner` holds a live state: whether releasing it would remove anything. */
+  ownsLive(owner: O): boolean {
+    if (!this.#owned.has(owner)) return false
+    for (const r of this.#records.values()) {
+      if (r.owner === owner && r.json !== NULL_STATE) return true
+    }
+    return false
+  }
+
   /** How many client IDs `owner` holds, live or null. */
   ownedCount(owner: O): number {
     return this.#owned.get(owner) ?? 0

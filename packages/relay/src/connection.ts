@@ -95,7 +95,8 @@ export class Connection implements RoomPeer {
     this.#ws.on('pong', () => this.#seen())
     this.#ws.on('close', (code) => {
       this.log.debug({ code }, 'connection closed')
-      this.#leave()
+      // Closed by the other end or the network, not by us: states it left live get the grace.
+      this.#leave(true)
     })
     this.#ws.on('error', (error) => this.log.warn({ err: error.message }, 'socket error'))
     this.#room = this.#rooms.join(init.roomName, this)
@@ -214,10 +215,10 @@ export class Connection implements RoomPeer {
     this.close(CloseCode.InternalError, RefusalReason.InternalError)
   }
 
-  #leave(): void {
+  #leave(abrupt = false): void {
     if (this.#gone) return
     this.#gone = true
-    this.#rooms.leave(this.#room, this)
+    this.#rooms.leave(this.#room, this, abrupt)
     this.#onGone(this)
   }
 }

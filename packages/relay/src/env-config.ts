@@ -288,6 +288,18 @@ export const EnvSchema = z.object({
       description: 'silence after which a connection is dropped and its states removed',
     }),
   ),
+  SIGHTLINE_REMOVAL_GRACE_MS: integer(
+    'SIGHTLINE_REMOVAL_GRACE_MS',
+    'number of milliseconds',
+    0,
+    60_000,
+  ).meta(
+    doc({
+      option: 'removalGraceMs',
+      description:
+        'states of a connection closed without nulling them stay this long, so a tab that reconnects at once is never seen leaving (0: at once; at most liveness timeout - sweep interval)',
+    }),
+  ),
   SIGHTLINE_REFRESH_INTERVAL_MS: integer(
     'SIGHTLINE_REFRESH_INTERVAL_MS',
     'number of milliseconds',
@@ -387,6 +399,7 @@ export function parseRelayEnv(env: Env): EnvConfig {
     clockToleranceSec: e.SIGHTLINE_JWT_CLOCK_TOLERANCE_SEC,
     pingIntervalMs: e.SIGHTLINE_PING_INTERVAL_MS,
     livenessTimeoutMs: e.SIGHTLINE_LIVENESS_TIMEOUT_MS,
+    removalGraceMs: e.SIGHTLINE_REMOVAL_GRACE_MS,
     refreshIntervalMs: e.SIGHTLINE_REFRESH_INTERVAL_MS,
     sweepIntervalMs: e.SIGHTLINE_SWEEP_INTERVAL_MS,
     maxFrameBytes: e.SIGHTLINE_MAX_FRAME_BYTES,

@@ -7,6 +7,8 @@
  * - silent so long that the next sweep would come after `livenessTimeoutMs`: terminated now,
  *   and its states removed for everyone, so the bound holds exactly;
  * - token expired: closed with 4401;
+ * - the states of connections that closed abruptly are removed once their removal grace is
+ *   over (`removalGraceMs`; a tab that reconnected meanwhile took them over);
  * - every state not forwarded for `refreshIntervalMs` is re-sent with a fresh relay clock,
  *   so no receiver (stock y-protocols drops peers silent for 30 s) drops a live peer.
  *
@@ -29,6 +31,7 @@ export interface LiveConnection {
 
 /** What the sweep needs from a room. */
 export interface RefreshableRoom {
+  releaseDue(now: number): void
   refresh(refreshIntervalMs: number): void
 }
 
@@ -62,7 +65,10 @@ export function sweep(
       c.ping()
     }
   }
-  for (const room of [...rooms]) room.refresh(options.refreshIntervalMs)
+  for (const room of [...rooms]) {
+    room.releaseDue(now)
+    room.refresh(options.refreshIntervalMs)
+  }
 }
 
 /** Starts the relay's single sweep; returns a function that stops it. */

@@ -39,6 +39,18 @@ export interface RelayOptions {
   /** Period (ms) of the single liveness/refresh sweep of the relay. Default `1000`. */
   readonly sweepIntervalMs: number
   /**
+   * How long (ms) the states of a connection that closed without setting them to null first
+   * (1001 from a browser, 1006, a killed process, a stock y-websocket provider) stay shown.
+   * Chromium closes a resumed frozen tab's socket and the tab reconnects at once with the same
+   * client ID: within the grace it takes its states over and nobody sees it leave and come
+   * back. A tab that leaves sends null states first and is removed at once; a connection
+   * dropped by the liveness timeout is removed at once too. The sweep does the removal, so it
+   * comes between this and this + `sweepIntervalMs` after the close; the grace is capped at
+   * `livenessTimeoutMs - sweepIntervalMs`, so a closed connection is never kept longer than a
+   * silent one. `0` removes at once. Default `1500`.
+   */
+  readonly removalGraceMs: number
+  /**
    * Largest inbound WebSocket message (bytes); larger ones close with 4413. `ws` itself
    * refuses (1009) anything over twice this before buffering it. Default `65536` (a
    * presence state is under 3 KiB, a reply signal under 1 KiB).
@@ -125,6 +137,7 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   livenessTimeoutMs: 10_000,
   refreshIntervalMs: 15_000,
   sweepIntervalMs: 1000,
+  removalGraceMs: 1500,
   maxFrameBytes: 65_536,
   maxStateBytes: 4096,
   messagesPerSecond: 100,
@@ -142,6 +155,16 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
 
 /** y-protocols receivers drop a peer whose state was not renewed for this long (ms). */
 export const AWARENESS_OUTDATED_TIMEOUT_MS = 30_000
+
+/**
+ * The removal grace actually applied (see `removalGraceMs`): never so long that an abruptly
+ * closed connection outlives the bound on a silent one.
+ */
+export function removalGraceOf(
+  o: Pick<RelayOptions, 'removalGraceMs' | 'livenessTimeoutMs' | 'sweepIntervalMs'>,
+): number {
+  return Math.max(0, Math.min(o.removalGraceMs, o.livenessTimeoutMs - o.sweepIntervalMs))
+}
 
 /** `options` over the defaults; an option given as `undefined` keeps its default. */
 export function withDefaults(options: Partial<RelayOptions>): RelayOptions {
@@ -175,6 +198,9 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
     'sweepIntervalMs',
   ] as const) {
     if (!Number.isFinite(o[key]) || o[key] <= 0) fail(`${key} must be a positive number`)
+  }
+  if (!Number.isFinite(o.removalGraceMs) || o.removalGraceMs < 0) {
+    fail('removalGraceMs must be a number >= 0')
   }
   if (o.livenessTimeoutMs <= o.pingIntervalMs + o.sweepIntervalMs) {
     fail('livenessTimeoutMs must exceed pingIntervalMs + sweepIntervalMs (time to answer a ping)')

@@ -40,9 +40,12 @@ export class RoomRegistry {
     return room
   }
 
-  /** Takes `peer` out of `room` and frees the room if it is now empty. */
-  leave(room: Room, peer: RoomPeer): void {
-    room.leave(peer)
+  /**
+   * Takes `peer` out of `room` and frees the room if it is now empty (with any states kept for
+   * abrupt leavers: nobody is left to tell). `abrupt`: see `Room.leave`.
+   */
+  leave(room: Room, peer: RoomPeer, abrupt = false): void {
+    room.leave(peer, abrupt)
     if (room.size === 0 && this.#rooms.get(room.name) === room) {
       this.#rooms.delete(room.name)
       room.destroy()

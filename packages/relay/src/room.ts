@@ -16,12 +16,20 @@ import { type AwarenessOwner, AwarenessTable, NULL_STATE } from './awareness-tab
 import { RelayError, RelayErrorCode } from './errors.js'
 import { checkIdentity } from './identity.js'
 import { decodeFrame, type ParsedEntry } from './inbound-frame.js'
-import { DEFAULT_OPTIONS, type RelayOptions } from './options.js'
+import { DEFAULT_OPTIONS, type RelayOptions, removalGraceOf } from './options.js'
 
-/** What a room enforces on what its peers write (see the options of the same names). */
+/**
+ * What a room enforces on what its peers write, and how long it keeps the states of a peer
+ * that left abruptly (see the options of the same names and `removalGraceOf`).
+ */
 export type RoomLimits = Pick<
   RelayOptions,
-  'maxStateBytes' | 'maxDocumentBytes' | 'maxClientIdsPerConnection'
+  | 'maxStateBytes'
+  | 'maxDocumentBytes'
+  | 'maxClientIdsPerConnection'
+  | 'removalGraceMs'
+  | 'livenessTimeoutMs'
+  | 'sweepIntervalMs'
 >
 
 /** What a room needs from a connection. */
@@ -53,6 +61,13 @@ export class Room {
   readonly awareness = new AwarenessTable<RoomPeer>()
   readonly #peers = new Set<RoomPeer>()
   readonly #limits: RoomLimits
+  /** See `removalGraceOf`; 0 releases at once. */
+  readonly #graceMs: number
+  /**
+   * Peers that left abruptly with live states, and when (monotonic ms) to remove those. One
+   * grace per room, so insertion order is due order.
+   */
+  readonly #leaving = new Map<RoomPeer, number>()
   /**
    * An upper estimate of the document's encoded size: exact after a recount, then plus the
    * size of every update applied since. Recounted (one full encode) only when it would pass
@@ -64,6 +79,7 @@ export class Room {
   constructor(name: string, limits: RoomLimits = DEFAULT_OPTIONS, hooks: RoomHooks = {}) {
     this.name = name
     this.#limits = limits
+    this.#graceMs = removalGraceOf(limits)
     this.#hooks = hooks
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       const encoder = encoding.createEncoder()
@@ -92,13 +108,28 @@ export class Room {
     if (states.length > 0) peer.send(encodeAwarenessFrame(states))
   }
 
-  /** Removes `peer` and tells everyone else, in one frame, that its states are gone. */
-  leave(peer: RoomPeer): void {
+  /**
+   * Removes `peer` and tells everyone else, in one frame, that its states are gone. `abrupt`:
+   * its socket closed without it nulling its states first (a browser closing a resumed frozen
+   * tab's socket, a network error); then its states stay for the removal grace, so the same
+   * tab reconnecting at once takes them over (AwarenessTable.classify) and nobody sees it
+   * leave. The sweep removes whatever it still owns afterwards (`releaseDue`).
+   */
+  leave(peer: RoomPeer, abrupt = false): void {
     if (!this.#peers.delete(peer)) return
-    const removed = this.awareness.release(peer)
-    if (removed.length > 0) {
-      this.broadcast(encodeAwarenessFrame(removed), peer)
-      this.#hooks.onAwarenessChange?.(this)
+    if (abrupt && this.#graceMs > 0 && this.awareness.ownsLive(peer)) {
+      this.#leaving.set(peer, performance.now() + this.#graceMs)
+      return
+    }
+    this.#release(peer)
+  }
+
+  /** Removes, for everyone, the states of peers that left abruptly once their grace is over. */
+  releaseDue(now: number): void {
+    for (const [peer, dueAt] of this.#leaving) {
+      if (dueAt > now) return
+      this.#leaving.delete(peer)
+      this.#release(peer)
     }
   }
 
@@ -140,8 +171,19 @@ export class Room {
     for (const peer of this.#peers) if (peer !== except) peer.send(frame)
   }
 
+  /** Frees the room (its last peer left): states kept for abrupt leavers go with it. */
   destroy(): void {
+    this.#leaving.clear()
     this.doc.destroy()
+  }
+
+  /** Releases what `peer` owns; one frame of removals (fresh clocks) to everyone else. */
+  #release(peer: RoomPeer): void {
+    const removed = this.awareness.release(peer)
+    if (removed.length > 0) {
+      this.broadcast(encodeAwarenessFrame(removed), peer)
+      this.#hooks.onAwarenessChange?.(this)
+    }
   }
 
   #receiveAwareness(peer: RoomPeer, entries: readonly ParsedEntry[]): ReceiveResult {
