@@ -28,6 +28,11 @@ describe('collision over the real relay', () => {
     bob.markReplySent()
     await expect.poll(() => repliesOf(alice)).toEqual(['bob'])
     carol.markReplySent()
+    // "Newest first" needs alice's reply to be stamped after carol's: wait for carol's to
+    // arrive and the clock to move on (same-millisecond replies are ordered by client ID).
+    await expect.poll(() => repliesOf(bob)).toEqual(['carol'])
+    const carolAt = bob.replies[0]!.at
+    await expect.poll(() => Date.now()).toBeGreaterThan(carolAt)
     alice.markReplySent()
     await expect.poll(() => repliesOf(alice)).toEqual(['carol', 'bob'])
     await expect.poll(() => repliesOf(bob)).toEqual(['alice', 'carol'])
