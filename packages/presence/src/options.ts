@@ -26,6 +26,13 @@ export interface PresenceOptions {
   reconnectMinDelayMs?: number | undefined
   /** Largest backoff window, ms. Default 5000. */
   reconnectMaxDelayMs?: number | undefined
+  /**
+   * Re-send the unchanged own state once it is this old, ms (monotonic). Default 0: off. A
+   * Sightline relay refreshes every live state for every receiver itself (its
+   * `refreshIntervalMs`), so renewing from the tab only doubles the idle traffic; set it
+   * (e.g. 15000, as y-protocols does) only toward a relay that does not refresh.
+   */
+  renewIntervalMs?: number | undefined
 }
 
 export const defaultPresenceOptions = Object.freeze({
@@ -36,8 +43,20 @@ export const defaultPresenceOptions = Object.freeze({
   reconnectMaxDelayMs: 5000,
 })
 
-/** How often this tab renews its own state (ms, monotonic), as y-protocols would. */
-export const RENEW_INTERVAL_MS = 15_000
+/** Default of `renewIntervalMs`: off, the relay refreshes states (docs/architecture.md). */
+export const DEFAULT_RENEW_INTERVAL_MS = 0
+
+/** `renewIntervalMs` checked: a non-negative number of ms, 0 for off. */
+export function resolveRenewInterval(options: PresenceOptions): number {
+  const value = options.renewIntervalMs ?? DEFAULT_RENEW_INTERVAL_MS
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new PresenceError(
+      'bad-option',
+      `renewIntervalMs must be 0 (off) or a positive number of ms, got ${value}`,
+    )
+  }
+  return value
+}
 
 export type ResolvedTimings = { -readonly [K in keyof typeof defaultPresenceOptions]: number }
 

@@ -3,7 +3,9 @@
  *
  * The relay owns liveness and clocks (docs/architecture.md), so this client turns off
  * y-protocols' wall-clock expiry of remote states (a laptop waking up would mass-expire live
- * peers) and relies on the relay's removals plus its own connection liveness instead.
+ * peers) and relies on the relay's removals plus its own connection liveness instead. It does
+ * not renew its own state either (option `renewIntervalMs`, default off): the relay refreshes
+ * every live state for every receiver; the state goes out on every (re)connect and change.
  */
 import {
   type Activity,
@@ -30,7 +32,7 @@ import { acceptableAwarenessUpdate, ownAwarenessFrame, syncUpdateFrame } from '.
 import { createIdleTracker } from './idle.js'
 import {
   type PresenceOptions,
-  RENEW_INTERVAL_MS,
+  resolveRenewInterval,
   resolveTimings,
   resolveWebSocket,
 } from './options.js'
@@ -86,6 +88,7 @@ const CONNECTION_LOST = 'connection-lost'
 /** Joins `options.room` on the relay and keeps this tab's presence there until `destroy()`. */
 export function createPresence(options: PresenceOptions): PresenceClient {
   const timings = resolveTimings(options)
+  const renewIntervalMs = resolveRenewInterval(options)
   const WebSocket = resolveWebSocket(options.WebSocket)
   const user = tokenUser(options.token)
   const environment = options.environment === undefined ? defaultEnvironment() : options.environment
@@ -156,15 +159,19 @@ export function createPresence(options: PresenceOptions): PresenceClient {
     if (origin !== connection) connection.send(syncUpdateFrame(update))
   })
 
-  // Renew the local state as y-protocols would, but on the monotonic clock.
-  const renewTimer = setInterval(
-    () => {
-      if (performance.now() - lastRenewedAt < RENEW_INTERVAL_MS) return
-      const state = awareness.getLocalState()
-      if (state !== null) awareness.setLocalState(state)
-    },
-    Math.min(RENEW_INTERVAL_MS / 3, timings.heartbeatIntervalMs),
-  )
+  // Off by default: the relay refreshes every live state for every receiver. When asked for
+  // (a relay that does not refresh), renew as y-protocols would, on the monotonic clock.
+  const renewTimer =
+    renewIntervalMs > 0
+      ? setInterval(
+          () => {
+            if (performance.now() - lastRenewedAt < renewIntervalMs) return
+            const state = awareness.getLocalState()
+            if (state !== null) awareness.setLocalState(state)
+          },
+          Math.min(renewIntervalMs / 3, timings.heartbeatIntervalMs),
+        )
+      : undefined
 
   function receive(frame: Uint8Array, reply: (frame: Uint8Array) => void): void {
     const decoder = decoding.createDecoder(frame)

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { defaultPresenceOptions, resolveTimings } from '../src/options.js'
+import { defaultPresenceOptions, resolveRenewInterval, resolveTimings } from '../src/options.js'
 
 const base = { url: 'ws://127.0.0.1:1', room: 'mailbox/1/conversation/1', token: 'x' }
 const names = Object.keys(defaultPresenceOptions) as (keyof typeof defaultPresenceOptions)[]
@@ -39,6 +39,16 @@ describe('presence client options', () => {
     expect(() => resolveTimings({ ...base, reconnectMinDelayMs: 6000 })).toThrow(
       /reconnectMinDelayMs.*reconnectMaxDelayMs/,
     )
+  })
+
+  it('renewIntervalMs is off (0) by default, configurable, and refuses negative or non-finite values', () => {
+    expect(resolveRenewInterval(base)).toBe(0)
+    expect(resolveRenewInterval({ ...base, renewIntervalMs: 15_000 })).toBe(15_000)
+    for (const value of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => resolveRenewInterval({ ...base, renewIntervalMs: value })).toThrow(
+        'renewIntervalMs',
+      )
+    }
   })
 
   it('the README names every client option with its default', async () => {
