@@ -4,7 +4,9 @@
  * open), another's timers are stopped by a paused clock while it stays visible, for 40 s:
  * longer than y-protocols' 30 s expiry, the 15 s renewal and the 10 s liveness timeout. The
  * watcher's avatar of each is recorded at every render; a stock y-websocket provider watches
- * the same room from Node with y-protocols' own expiry running. Nobody may ever drop.
+ * the same room from Node with y-protocols' own expiry running. Nobody may ever drop, neither
+ * while frozen nor when the frozen tab resumes (Chromium then closes its socket and the tab
+ * reconnects; the relay's removal grace lets it take its state over unseen).
  */
 
 import type { Page } from '@playwright/test'
@@ -21,6 +23,8 @@ import { watchWithStockProvider } from './support/stock-watcher.js'
 import { recordAvatar } from './support/viewer-recorder.js'
 
 const FROZEN_FOR_MS = 40_000
+/** Relay removal grace (1.5 s) + one sweep (1 s) + slack: any removal would have come. */
+const RESUME_SETTLE_MS = 3_500
 
 const detachedTest = test.extend<{ detached: DetachedChromium }>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
@@ -39,6 +43,20 @@ async function startTicker(page: Page) {
     setInterval(() => w.__ticks++, 100)
   })
   return () => page.evaluate(() => (window as unknown as { __ticks: number }).__ticks)
+}
+
+/** Records every status the page's connection shows (read after it resumed). */
+async function recordStatuses(page: Page) {
+  await page.getByTestId('connection-status').evaluate((el) => {
+    const w = window as unknown as { __statuses: string[] }
+    w.__statuses = [el.textContent ?? '']
+    new MutationObserver(() => w.__statuses.push(el.textContent ?? '')).observe(el, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    })
+  })
+  return () => page.evaluate(() => (window as unknown as { __statuses: string[] }).__statuses)
 }
 
 detachedTest(
@@ -78,6 +96,7 @@ detachedTest(
       const carolLog = await recordAvatar(alice, 'carol')
 
       const bobTicks = await startTicker(bob)
+      const bobStatuses = await recordStatuses(bob)
       const carolTicks = await startTicker(carol)
       const carolNow = await carol.evaluate(() => Date.now())
       await carol.clock.pauseAt(carolNow + 50)
@@ -113,11 +132,23 @@ detachedTest(
       expect(await bobTicks()).toBeLessThan(FROZEN_FOR_MS / 100 / 10)
 
       // Carol kept her socket all along. Chromium closes a resumed frozen page's WebSocket
-      // (1001, measured with Chromium 156), so Bob reconnects: he must be back within 2 s.
+      // (1001, measured with Chromium 156) and Bob reconnects with the same client ID; the
+      // relay keeps his state for its removal grace (1.5 s), so he takes it over unseen.
+      // The condition is real: Bob's socket is closed and he reconnects, within 2 s.
+      await expect
+        .poll(bobStatuses, { timeout: 2_000 })
+        .toEqual(['connected', 'reconnecting', 'connected'])
       await expect(connectionStatus(carol)).toHaveText('connected')
-      await expect(connectionStatus(bob)).toHaveText('connected', { timeout: 2_000 })
-      await expect(viewer(alice, 'bob')).toHaveAttribute('data-away', 'true', { timeout: 2_000 })
       await expect(viewer(bob, 'alice')).toBeVisible({ timeout: 2_000 })
+      // Past the grace and one sweep: a removal the takeover failed to prevent would be out.
+      await new Promise((resolve) => setTimeout(resolve, RESUME_SETTLE_MS))
+      const afterResume = await bobLog.read()
+      expect(afterResume.detached).toBe(false)
+      expect(afterResume.changes.map((c) => c.state)).toEqual(['here', 'away'])
+      expect(await carolLog.states()).toEqual(['here'])
+      expect(stock.removals).toEqual([])
+      expect(stockCarol.removals).toEqual([])
+      expect(stock.sees('bob') && stockCarol.sees('carol')).toBe(true)
     } finally {
       stock.close()
       stockCarol.close()
