@@ -26,7 +26,23 @@ interface AwarenessRecord<O> {
   owner: O | null
   /** When (monotonic ms) the state was last forwarded to the whole room. */
   lastSentAt: number
+  /** In [0, 1), drawn whenever the state is forwarded: how early its next refresh comes. */
+  jitter: number
 }
+
+/**
+ * A state is refreshed up to this fraction of the refresh interval early, drawn per state
+ * each time it is forwarded, so refreshes that bunched up (every tab reconnecting after a
+ * relay restart) spread out over the following sweeps instead of recurring in one burst.
+ */
+export const REFRESH_JITTER = 0.1
+
+/**
+ * When one state of a room is due, every state at least this fraction of the interval old
+ * goes along in the same refresh: a room's states stay in step, so an idle room costs each
+ * receiver about one refresh frame per interval rather than one per peer.
+ */
+export const REFRESH_ALIGN = 0.5
 
 /**
  * What to do with one inbound entry:
@@ -79,7 +95,14 @@ export class AwarenessTable<O extends AwarenessOwner> {
     const now = this.#clock.mono()
     if (r === undefined) {
       const clock = this.#clock.wall()
-      this.#records.set(clientId, { clock, firstClock: clock, json, owner, lastSentAt: now })
+      this.#records.set(clientId, {
+        clock,
+        firstClock: clock,
+        json,
+        owner,
+        lastSentAt: now,
+        jitter: Math.random(),
+      })
       this.#count(owner, 1)
       return { clientId, clock, json }
     }
@@ -91,6 +114,7 @@ export class AwarenessTable<O extends AwarenessOwner> {
     r.json = json
     r.owner = owner
     r.lastSentAt = now
+    r.jitter = Math.random()
     return { clientId, clock: r.clock, json }
   }
 
@@ -128,17 +152,30 @@ export class AwarenessTable<O extends AwarenessOwner> {
   }
 
   /**
-   * Live states not forwarded for `refreshIntervalMs`, with fresh relay clocks, grouped by
-   * owner (an owner must not receive its own state back). Marks them as just forwarded.
+   * The live states due for a refresh, with fresh relay clocks, grouped by owner (an owner
+   * must not receive its own state back); marks them as just forwarded. Nothing is due until
+   * one state has gone unforwarded for `refreshIntervalMs` (less its jitter, REFRESH_JITTER);
+   * then every state older than REFRESH_ALIGN of the interval goes too. No state waits longer
+   * than `refreshIntervalMs`.
    */
   takeDue(refreshIntervalMs: number): Map<O, AwarenessEntry[]> {
     const now = this.#clock.mono()
     const due = new Map<O, AwarenessEntry[]>()
+    let any = false
+    for (const r of this.#records.values()) {
+      if (r.json === NULL_STATE || r.owner === null) continue
+      if (now - r.lastSentAt >= refreshIntervalMs * (1 - REFRESH_JITTER * r.jitter)) {
+        any = true
+        break
+      }
+    }
+    if (!any) return due
+    const early = refreshIntervalMs * REFRESH_ALIGN
     for (const [clientId, r] of this.#records) {
-      if (r.json === NULL_STATE || r.owner === null || now - r.lastSentAt < refreshIntervalMs)
-        continue
+      if (r.json === NULL_STATE || r.owner === null || now - r.lastSentAt < early) continue
       r.clock = this.#next(r)
       r.lastSentAt = now
+      r.jitter = Math.random()
       const list = due.get(r.owner) ?? []
       list.push({ clientId, clock: r.clock, json: r.json })
       due.set(r.owner, list)

@@ -17,6 +17,7 @@ import { RelayError, RelayErrorCode } from './errors.js'
 import { checkIdentity } from './identity.js'
 import { decodeFrame, type ParsedEntry } from './inbound-frame.js'
 import { DEFAULT_OPTIONS, type RelayOptions, removalGraceOf } from './options.js'
+import { RefreshBatch } from './refresh-batch.js'
 
 /**
  * What a room enforces on what its peers write, and how long it keeps the states of a peer
@@ -159,10 +160,17 @@ export class Room {
     }
   }
 
-  /** Re-sends, with fresh relay clocks, states not forwarded for `refreshIntervalMs`. */
+  /**
+   * Re-sends, with fresh relay clocks, the states due for a refresh (AwarenessTable.takeDue):
+   * one frame per receiver holding all of them but its own (RefreshBatch), not one per owner.
+   */
   refresh(refreshIntervalMs: number): void {
-    for (const [owner, entries] of this.awareness.takeDue(refreshIntervalMs)) {
-      this.broadcast(encodeAwarenessFrame(entries), owner)
+    const due = this.awareness.takeDue(refreshIntervalMs)
+    if (due.size === 0) return
+    const batch = new RefreshBatch(due)
+    for (const peer of this.#peers) {
+      const frame = batch.frameFor(peer)
+      if (frame !== null) peer.send(frame)
     }
   }
 

@@ -80,4 +80,27 @@ describe('AwarenessTable', () => {
     expect(snap.map((e) => e.clientId)).toEqual([1, 2])
     expect(snap[0]!.clock).toBeGreaterThan(due.get(alice)![0]!.clock)
   })
+
+  it('refreshes a room in step: once one state is due, every state half as old goes along', () => {
+    const { t, clock } = table()
+    t.commit(alice, 1, A)
+    clock.monoMs = 60
+    t.commit(bob, 2, B)
+    clock.monoMs = 80
+    t.commit(bob, 3, B)
+    // Not due before 90 % of the interval (the most jitter can take off), due at 100 %.
+    clock.monoMs = 89
+    expect(t.takeDue(100).size).toBe(0)
+    clock.monoMs = 100
+    const due = t.takeDue(100)
+    // 2 (40 ms old) and 3 (20 ms old) are under half the interval: 1 goes alone.
+    expect([...due.values()].flat().map((e) => e.clientId)).toEqual([1])
+    clock.monoMs = 130
+    // 2 is now 70 ms old, 3 is 50 ms old: neither due yet on its own.
+    expect(t.takeDue(100).size).toBe(0)
+    clock.monoMs = 160
+    // 2 is due (100 ms); 3 (80 ms old) and 1 (60 ms old) are at least half as old and go along.
+    expect([...t.takeDue(100).values()].flat().map((e) => e.clientId)).toEqual([1, 2, 3])
+    expect(t.takeDue(100).size).toBe(0)
+  })
 })
