@@ -55,6 +55,11 @@ export interface ConnectionInit {
   readonly roomName: string
   readonly claims: SightlineClaims
   readonly rooms: RoomRegistry
+  /**
+   * The relay's logger. The connection's own child (bound to conn, room, sub) is made on
+   * first use: most connections never log at the configured level, and a child logger per
+   * connection would cost memory on each of them.
+   */
   readonly log: Logger
   readonly limits: ConnectionLimits
   /** Where frames, refusals and close codes are counted. Default: nowhere. */
@@ -66,7 +71,6 @@ export interface ConnectionInit {
 export class Connection implements RoomPeer {
   readonly id: string
   readonly claims: SightlineClaims
-  readonly log: Logger
   /** Monotonic ms of the last inbound frame or pong. */
   lastSeen = performance.now()
   /** Whether a ping was sent during the current silence. */
@@ -79,12 +83,14 @@ export class Connection implements RoomPeer {
   readonly #limits: ConnectionLimits
   readonly #bucket: TokenBucket
   readonly #metrics: ConnectionMetrics
+  readonly #relayLog: Logger
+  #log: Logger | undefined
   #gone = false
 
   constructor(init: ConnectionInit) {
     this.id = init.id
     this.claims = init.claims
-    this.log = init.log
+    this.#relayLog = init.log
     this.#ws = init.ws
     this.#rooms = init.rooms
     this.#onGone = init.onGone
@@ -94,7 +100,7 @@ export class Connection implements RoomPeer {
     this.#ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary))
     this.#ws.on('pong', () => this.#seen())
     this.#ws.on('close', (code) => {
-      this.log.debug({ code }, 'connection closed')
+      if (this.#relayLog.isLevelEnabled('debug')) this.log.debug({ code }, 'connection closed')
       // Closed by the other end or the network, not by us: states it left live get the grace.
       this.#leave(true)
     })
@@ -108,6 +114,12 @@ export class Connection implements RoomPeer {
 
   get roomName(): string {
     return this.#room.name
+  }
+
+  /** This connection's logger (a child of the relay's, bound to conn, room and sub). */
+  get log(): Logger {
+    this.#log ??= this.#relayLog.child({ conn: this.id, room: this.#room.name, sub: this.subject })
+    return this.#log
   }
 
   /** Sends one frame; a reader whose send buffer passed its bound is closed instead (4508). */

@@ -25,6 +25,10 @@ export function guardHandshakes(
     clearTimeout(timer)
     pending.delete(socket)
   }
+  // One listener for every socket: a closure per socket would live as long as the socket.
+  const onClose = function (this: Duplex) {
+    settle(this)
+  }
   server.on('connection', (socket: Socket) => {
     const timer = setTimeout(() => {
       pending.delete(socket)
@@ -32,7 +36,7 @@ export function guardHandshakes(
     }, timeoutMs)
     timer.unref()
     pending.set(socket, timer)
-    socket.once('close', () => settle(socket))
+    socket.on('close', onClose)
   })
   server.on('request', (req) => settle(req.socket))
   return { settle }

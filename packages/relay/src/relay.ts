@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { CloseCode, CloseReason } from '@sightline/protocol'
+import { CloseCode, CloseReason, type SightlineClaims } from '@sightline/protocol'
 import { pino } from 'pino'
 import type { Registry } from 'prom-client'
 import { type WebSocket, WebSocketServer } from 'ws'
@@ -79,6 +79,33 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
     },
   })
 
+  /** A connection has left its room (one function for all: no closure per connection). */
+  const onGone = (c: Connection) => {
+    connections.delete(c)
+    subjects.remove(c.subject)
+  }
+  /**
+   * Admits an upgraded socket. Out here, not inline in the upgrade handler: a closure made
+   * there would keep the request (URL with token, headers) alive as long as the connection.
+   */
+  const open = (ws: WebSocket, id: string, room: string, claims: SightlineClaims) => {
+    subjects.add(claims.sub)
+    const connection = new Connection({
+      id,
+      ws,
+      roomName: room,
+      claims,
+      rooms,
+      log,
+      limits: options,
+      metrics,
+      onGone,
+    })
+    connections.add(connection)
+    metrics.admitted()
+    if (log.isLevelEnabled('debug')) connection.log.debug('connected')
+  }
+
   /** The one place a socket is refused right after its upgrade (the code reaches browsers). */
   const refuse = (
     ws: WebSocket,
@@ -112,7 +139,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   )
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     handshakes.settle(socket)
-    socket.on('error', () => socket.destroy())
+    socket.on('error', destroyOnError)
     admit(req.url ?? '/', verifier, originAllowed(req.headers.origin)).then(
       (admission) => {
         if (closing) {
@@ -143,25 +170,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
             refuse(ws, { conn: id, room: admission.room }, full.code, full.reason)
             return
           }
-          const connLog = log.child({ conn: id, room: admission.room, sub })
-          subjects.add(sub)
-          const connection = new Connection({
-            id,
-            ws,
-            roomName: admission.room,
-            claims: admission.claims,
-            rooms,
-            log: connLog,
-            limits: options,
-            metrics,
-            onGone: (c) => {
-              connections.delete(c)
-              subjects.remove(sub)
-            },
-          })
-          connections.add(connection)
-          metrics.admitted()
-          connLog.debug('connected')
+          open(ws, id, admission.room, admission.claims)
         })
       },
       (error: unknown) => {
@@ -220,6 +229,11 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
       log.info({ code }, 'relay closed')
     },
   }
+}
+
+/** A socket error listener shared by all sockets (a closure would keep the request alive). */
+function destroyOnError(this: Duplex): void {
+  this.destroy()
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
