@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { type BenchConfig, fullConfig, smokeConfig, type WorkloadName } from './config.js'
 import type { ServerKind } from './generator-protocol.js'
 import { renderReport } from './report.js'
-import { REPO_ROOT } from './servers.js'
+import { buildRelay, REPO_ROOT } from './servers.js'
 import { runCapacity } from './workloads/capacity.js'
 import { runChurn } from './workloads/churn.js'
 import { runHotRoom } from './workloads/hot-room.js'
@@ -81,6 +81,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     },
     config,
     workloads: {},
+  }
+  if (o.servers.includes('sightline')) {
+    o.log('bench: building the relay (packages/relay/dist) ...')
+    await buildRelay()
   }
   for (const workload of o.workloads) {
     const perServer: WorkloadResults = {}

@@ -43,6 +43,8 @@ export interface WindowFigures {
   readonly deliveriesPerCpuSecond: number | null
   /** CPU of the load-generator processes together, percent of one core. */
   readonly generatorsCpuPercent: number | null
+  /** Longest event-loop stall of any load generator in the window, ms (see GeneratorStats). */
+  readonly generatorLoopLagMaxMs: number
   readonly amplification: Amplification
   readonly errors: {
     readonly connectFailures: number
@@ -88,6 +90,7 @@ export function windowFigures(
     server,
     deliveriesPerCpuSecond: server.cpuMs > 0 ? Math.round(delivered / (server.cpuMs / 1000)) : null,
     generatorsCpuPercent,
+    generatorLoopLagMaxMs: round(t.loopLagMaxMs, 1),
     amplification: {
       upstreamFramesPerChange: ratio(upstream, t.changesSent),
       deliveriesPerChange: ratio(t.changeDeliveries, t.changesSent),
@@ -115,6 +118,8 @@ export interface IdleCost {
   /** Of which liveness (heartbeats, pings, pongs), per minute each way. */
   readonly livenessFramesPerMinUp: number
   readonly livenessFramesPerMinDown: number
+  /** Longest event-loop stall of any load generator in the idle window, ms. */
+  readonly generatorLoopLagMaxMs: number
 }
 
 export function idleCost(t: Totals): IdleCost {
@@ -130,5 +135,6 @@ export function idleCost(t: Totals): IdleCost {
     downBytesPerMin: per(t.bytesRx),
     livenessFramesPerMinUp: per(t.heartbeatsSent + t.pingsRx),
     livenessFramesPerMinDown: per(t.heartbeatsRx + t.pingsRx),
+    generatorLoopLagMaxMs: round(t.loopLagMaxMs, 1),
   }
 }

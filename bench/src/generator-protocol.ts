@@ -103,6 +103,11 @@ export interface GeneratorStats {
   removals: number
   /** Entries y-protocols would ignore (clock not above the one remembered). */
   ignored: number
+  /**
+   * The generator's longest event-loop stall since the mark, ms: a tab whose generator stalls
+   * for seconds sends no heartbeat and answers no ping, so the server may rightly drop it.
+   */
+  loopLagMaxMs: number
   /** Close codes of unexpected closes (the server's reason for dropping a tab), by code. */
   closeCodes: Record<string, number>
   /** Propagation latency of delivered changes and of joins, sender to receiver. */

@@ -4,6 +4,7 @@
  * orchestrator's commands (generator-protocol.ts). A generator always owns whole rooms, so
  * every sender and all its receivers share one process and one clock.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { SignJWT } from 'jose'
 import type {
   Behaviour,
@@ -29,6 +30,7 @@ function emptyStats(): Omit<GeneratorStats, 'latency' | 'connect'> {
     tabsOpen: 0,
     connectFailures: 0,
     unexpectedCloses: 0,
+    loopLagMaxMs: 0,
     changesSent: 0,
     renewalsSent: 0,
     heartbeatsSent: 0,
@@ -58,6 +60,7 @@ class Generator implements TabHost {
   stats = { ...emptyStats() } as GeneratorStats
   readonly latency = new Histogram()
   readonly connectLatency = new Histogram()
+  readonly #loopLag = monitorEventLoopDelay({ resolution: 20 })
   reconnect = false
   #serverKind: ServerKind = 'sightline'
   #url = ''
@@ -88,6 +91,7 @@ class Generator implements TabHost {
     this.#tickMs = c.tickMs
     this.stats.latency = this.latency.toData()
     this.#ticker = setInterval(() => this.#onTick(), this.#tickMs)
+    this.#loopLag.enable()
   }
 
   async urlFor(tab: Tab): Promise<string> {
@@ -189,6 +193,7 @@ class Generator implements TabHost {
     this.stats = { ...emptyStats(), tabsOpen: open } as GeneratorStats
     this.latency.reset()
     this.connectLatency.reset()
+    this.#loopLag.reset()
     this.#markedAt = performance.now()
   }
 
@@ -196,6 +201,7 @@ class Generator implements TabHost {
     return {
       ...this.stats,
       windowMs: performance.now() - this.#markedAt,
+      loopLagMaxMs: this.#loopLag.count > 0 ? this.#loopLag.max / 1e6 : 0,
       latency: this.latency.toData(),
       connect: this.connectLatency.toData(),
     }
@@ -268,7 +274,7 @@ class Generator implements TabHost {
             await delay(c.lifetimeMs)
             const w: Watch = { startUs: nowUs(), latency: leave, seen: 0 }
             this.#watches.set(tab.clientId, w)
-            tab.close()
+            tab.leave()
             leaves++
             await delay(1000)
             this.#watches.delete(tab.clientId)
@@ -320,8 +326,10 @@ class Generator implements TabHost {
     if (b.heartbeatMs > 0) {
       for (let i = this.#tick % checkSlots; i < n; i += checkSlots) this.tabs[i]!.heartbeat()
     }
-    for (let i = this.#tick % renewSlots; i < n; i += renewSlots) {
-      this.tabs[i]!.renewIfDue(nowMs, b.renewMs)
+    if (b.renewMs > 0) {
+      for (let i = this.#tick % renewSlots; i < n; i += renewSlots) {
+        this.tabs[i]!.renewIfDue(nowMs, b.renewMs)
+      }
     }
     if (this.#changesOn && b.changeMs > 0) {
       const slots = Math.max(1, Math.round(b.changeMs / this.#tickMs))

@@ -45,6 +45,17 @@ const steadyRows: Row<SteadyResult>[] = [
     'errors (connect/closed)',
     (r) => `${r.window.errors.connectFailures}/${r.window.errors.unexpectedCloses}`,
   ],
+  ['tabs lost after settling', (r) => r.lost?.tabs],
+  ['generator stall max ms', (r) => r.lost?.generatorLoopLagMaxMs],
+  [
+    'relay refusals (reason=n)',
+    (r) =>
+      r.lost?.relayRefusals == null
+        ? '-'
+        : Object.entries(r.lost.relayRefusals)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ') || 'none',
+  ],
 ]
 
 const hotRows: Row<HotRoomResult>[] = [

@@ -2,7 +2,8 @@
  * The two servers under test, each in its own process, started through a shell that raises
  * the open-file limit to its hard maximum:
  *
- * - `sightline`: the relay's own CLI (`packages/relay/src/cli.ts`, run on source with tsx),
+ * - `sightline`: the relay's own built CLI (`packages/relay/dist/cli.js`, built by
+ *   `buildRelay` before the run), run with plain node as users run it (`pnpm relay`),
  *   configured through its environment variables;
  * - `reference`: `@y/websocket-server@0.1.1`'s own `src/server.js`, on 127.0.0.1, no
  *   persistence (YPERSISTENCE unset), exactly as a user would start it.
@@ -18,10 +19,12 @@ import type { ServerKind } from './generator-protocol.js'
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /**
  * The relay CLI to run. `SIGHTLINE_BENCH_RELAY_CLI` points the bench at another copy (for
- * measuring a candidate change to the relay against the committed one).
+ * measuring a candidate change to the relay against the committed one); a `.ts` path runs on
+ * source through tsx (whose loader adds ~50 MB of RSS and start-up time, so it is not the
+ * default: that would be measuring tsx, not the relay).
  */
-const RELAY_CLI =
-  process.env['SIGHTLINE_BENCH_RELAY_CLI'] ?? join(REPO_ROOT, 'packages', 'relay', 'src', 'cli.ts')
+const CUSTOM_RELAY_CLI = process.env['SIGHTLINE_BENCH_RELAY_CLI']
+const RELAY_CLI = CUSTOM_RELAY_CLI ?? join(REPO_ROOT, 'packages', 'relay', 'dist', 'cli.js')
 const REFERENCE_SERVER = join(
   dirname(createRequire(import.meta.url).resolve('@y/websocket-server/package.json')),
   'src',
@@ -50,6 +53,25 @@ export interface ServerProcess {
   start(): Promise<void>
   /** Orderly stop (SIGTERM), SIGKILL after 5 s. */
   stop(): Promise<void>
+}
+
+/**
+ * Builds the relay and the packages it depends on (`dist/`), so the bench runs what
+ * `pnpm relay` runs. Skipped when `SIGHTLINE_BENCH_RELAY_CLI` names another copy.
+ */
+export async function buildRelay(): Promise<void> {
+  if (CUSTOM_RELAY_CLI !== undefined) return
+  const child = spawn(
+    'npx',
+    ['-y', 'pnpm@12.4.2', '--filter', '@sightline/relay...', 'run', 'build'],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000)
+  })
+  const [code] = (await once(child, 'exit')) as [number | null]
+  if (code !== 0) throw new Error(`building the relay failed (${code}):\n${stderr}`)
 }
 
 /** A free TCP port on 127.0.0.1 (the servers need one they can bind again after a restart). */
@@ -85,7 +107,8 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
   const args = (): string[] => {
     const prof = config.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', config.cpuProfDir] : []
     if (config.kind === 'sightline') {
-      return [...prof, '--conditions=source', '--import', 'tsx', RELAY_CLI]
+      const tsx = RELAY_CLI.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx'] : []
+      return [...prof, ...tsx, RELAY_CLI]
     }
     return [...prof, REFERENCE_SERVER]
   }

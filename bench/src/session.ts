@@ -147,6 +147,20 @@ export class Session {
     return sumStats(await this.pool.all<GeneratorStats>({ type: 'collect' }))
   }
 
+  /**
+   * Sightline only: connections the relay refused or closed since it started, by reason
+   * (its `/metrics`), so a run that lost tabs says why. Null for the reference.
+   */
+  async relayRefusals(): Promise<Record<string, number> | null> {
+    if (this.kind !== 'sightline') return null
+    const text = await (await fetch(`http://127.0.0.1:${this.server.port}/metrics`)).text()
+    const out: Record<string, number> = {}
+    for (const m of text.matchAll(/^sightline_relay_refusals_total\{reason="([^"]+)"\} (\d+)$/gm)) {
+      if (Number(m[2]) > 0) out[m[1]!] = Number(m[2])
+    }
+    return out
+  }
+
   sample(): ProcSample {
     return sampleProcess(this.server.pid())
   }
@@ -188,6 +202,7 @@ export function sumStats(all: readonly GeneratorStats[]): Totals {
     }
   }
   sum['windowMs'] = Math.max(0, ...all.map((s) => s.windowMs))
+  sum['loopLagMaxMs'] = Math.max(0, ...all.map((s) => s.loopLagMaxMs))
   return {
     ...(sum as unknown as Omit<GeneratorStats, 'latency' | 'connect'>),
     closeCodes,

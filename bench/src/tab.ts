@@ -1,7 +1,8 @@
 /**
  * One simulated agent tab: a raw `ws` socket that behaves like Sightline's presence client
- * (own entry only, renewal after 15 s, heartbeat for Sightline, answers sync step 1, forgets
- * peers and their clocks when the connection is lost, reconnects with full-jitter backoff),
+ * (own entry only, renewal after 15 s against the reference only (the Sightline relay
+ * refreshes states itself), heartbeat for Sightline, answers sync step 1, forgets peers and
+ * their clocks when the connection is lost, reconnects with full-jitter backoff),
  * and keeps what y-protocols would keep about its peers: clock, presence, and the bench
  * sequence number of their state.
  */
@@ -12,6 +13,7 @@ import type { Histogram } from './histogram.js'
 import {
   EMPTY_SYNC_STEP2,
   nowUs,
+  ownRemovalFrame,
   ownStateFrame,
   readInbound,
   type SeenEntry,
@@ -154,6 +156,18 @@ export class Tab {
   close(): void {
     this.status = 'closed'
     this.#ws?.close(1000)
+  }
+
+  /**
+   * Leaves as the presence client (`destroy()`, pagehide) and y-websocket providers do: its
+   * removal first, then a clean close.
+   */
+  leave(): void {
+    if (this.status === 'open') {
+      this.#clock++
+      this.#send(ownRemovalFrame(this.clientId, this.#clock))
+    }
+    this.close()
   }
 
   /** Drops the socket without a close handshake. */

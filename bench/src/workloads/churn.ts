@@ -1,8 +1,9 @@
 /**
  * churn: 500 tabs join and 500 leave per second. A base of idle tabs sits in rooms of 5;
- * short-lived tabs join those rooms (token, upgrade, announce) and close after 2 s. Join
- * latency is the time until a room-mate sees the newcomer's state; leave latency the time
- * from the close until a room-mate sees the removal.
+ * short-lived tabs join those rooms (token, upgrade, announce) and leave after 2 s as a
+ * client does (its removal, then a clean close; a close without removal is steady's ghost
+ * measurement). Join latency is the time until a room-mate sees the newcomer's state; leave
+ * latency the time from the leave until a room-mate sees the removal.
  */
 import type { BenchConfig } from '../config.js'
 import { type ServerFigures, serverFigures } from '../figures.js'

@@ -3,13 +3,24 @@ import type { BenchConfig } from '../config.js'
 import type { Behaviour, ServerKind } from '../generator-protocol.js'
 import { Session } from '../session.js'
 
-/** Presence-client defaults: heartbeat 4 s (Sightline only), renewal after 15 s. */
+/**
+ * Presence-client defaults. Against Sightline: heartbeat every 4 s and no renewal (the relay
+ * refreshes every state; the client's `renewIntervalMs` defaults to off). Against the
+ * reference: no heartbeat (it would not answer) and renewal after 15 s, as y-protocols does
+ * and as a client must toward a relay that does not refresh.
+ */
 export function presenceBehaviour(
   kind: ServerKind,
   changeMs: number,
   reconnect = false,
 ): Behaviour {
-  return { heartbeatMs: kind === 'sightline' ? 4000 : 0, renewMs: 15_000, changeMs, reconnect }
+  const sightline = kind === 'sightline'
+  return {
+    heartbeatMs: sightline ? 4000 : 0,
+    renewMs: sightline ? 0 : 15_000,
+    changeMs,
+    reconnect,
+  }
 }
 
 export function generatorsFor(config: BenchConfig, tabs: number): number {

@@ -33,6 +33,17 @@ export interface SteadyResult {
   readonly window: WindowFigures
   readonly ghostAfterClose: GhostFigures
   readonly ghostAfterSilentLoss: GhostFigures
+  /**
+   * Tabs lost between settling and the end of the change window (the server dropped them),
+   * the relay's own count of what it refused or closed and why (Sightline; from its
+   * `/metrics`), and the longest generator stall, which tells a relay fault (no stall) from
+   * starved load generators (stalls near the liveness timeout, 10 s).
+   */
+  readonly lost: {
+    readonly tabs: number
+    readonly relayRefusals: Readonly<Record<string, number>> | null
+    readonly generatorLoopLagMaxMs: number
+  }
 }
 
 export async function runSteady(kind: ServerKind, config: BenchConfig): Promise<SteadyResult> {
@@ -68,6 +79,11 @@ export async function runSteady(kind: ServerKind, config: BenchConfig): Promise<
       cpuPercent(from.generators, to.generators),
     )
 
+    const lost = {
+      tabs: opened - totals.tabsOpen,
+      relayRefusals: await session.relayRefusals(),
+      generatorLoopLagMaxMs: Math.max(idle.generatorLoopLagMaxMs, window.generatorLoopLagMaxMs),
+    }
     const perGenerator = Math.max(1, Math.ceil(c.ghosts / session.pool.size))
     const ghost = async (mode: 'close' | 'silent', capMs: number): Promise<GhostFigures> => {
       const parts = await session.pool.all<GhostResult>({
@@ -94,6 +110,7 @@ export async function runSteady(kind: ServerKind, config: BenchConfig): Promise<
       window,
       ghostAfterClose,
       ghostAfterSilentLoss,
+      lost,
     }
   } finally {
     await session.close()
