@@ -1,6 +1,9 @@
 /**
  * The rooms of one relay, in memory. A room exists while it has a connection: it is created
- * by the first and deleted, with its document and awareness table, when the last one leaves.
+ * by the first and deleted, with its document and awareness table, when the last one leaves,
+ * or, if that one left abruptly, when the sweep releases its states after the removal grace
+ * (so a lone tab whose socket the browser closes on resume keeps its room, and the mailbox
+ * list keeps showing it, while it reconnects).
  */
 import { Room, type RoomHooks, type RoomLimits, type RoomPeer } from './room.js'
 
@@ -32,7 +35,9 @@ export class RoomRegistry {
   join(name: string, peer: RoomPeer): Room {
     let room = this.#rooms.get(name)
     if (room === undefined) {
-      room = new Room(name, this.#limits, this.#observer?.hooksFor(name))
+      const created = new Room(name, this.#limits, this.#observer?.hooksFor(name))
+      created.onIdle = () => this.#free(created)
+      room = created
       this.#rooms.set(name, room)
       this.#observer?.created(room)
     }
@@ -41,16 +46,19 @@ export class RoomRegistry {
   }
 
   /**
-   * Takes `peer` out of `room` and frees the room if it is now empty (with any states kept for
-   * abrupt leavers: nobody is left to tell). `abrupt`: see `Room.leave`.
+   * Takes `peer` out of `room` and frees the room if it is now idle (no peer, no state held
+   * for an abrupt leaver). `abrupt`: see `Room.leave`.
    */
   leave(room: Room, peer: RoomPeer, abrupt = false): void {
     room.leave(peer, abrupt)
-    if (room.size === 0 && this.#rooms.get(room.name) === room) {
-      this.#rooms.delete(room.name)
-      room.destroy()
-      this.#observer?.deleted(room)
-    }
+    if (room.idle) this.#free(room)
+  }
+
+  #free(room: Room): void {
+    if (this.#rooms.get(room.name) !== room) return
+    this.#rooms.delete(room.name)
+    room.destroy()
+    this.#observer?.deleted(room)
   }
 
   /** Connections in the room named `name` (0 when it does not exist). */

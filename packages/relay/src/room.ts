@@ -125,13 +125,26 @@ export class Room {
     this.#release(peer)
   }
 
+  /**
+   * Called once the room has no peer and no state held for an abrupt leaver, after the last
+   * such state was released by the sweep (the registry frees the room then).
+   */
+  onIdle: (() => void) | undefined
+
+  /** No peer, and no abrupt leaver's state waiting for its grace: the room may be freed. */
+  get idle(): boolean {
+    return this.#peers.size === 0 && this.#leaving.size === 0
+  }
+
   /** Removes, for everyone, the states of peers that left abruptly once their grace is over. */
   releaseDue(now: number): void {
+    if (this.#leaving.size === 0) return
     for (const [peer, dueAt] of this.#leaving) {
-      if (dueAt > now) return
+      if (dueAt > now) break
       this.#leaving.delete(peer)
       this.#release(peer)
     }
+    if (this.idle) this.onIdle?.()
   }
 
   /**
