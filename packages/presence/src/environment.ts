@@ -55,3 +55,24 @@ export function listen(
 export function isPersisted(event: EventLike): boolean {
   return (event as { persisted?: unknown }).persisted === true
 }
+
+/**
+ * Leaves on every `pagehide` and comes back when a page kept in the back/forward cache is
+ * shown again (`pageshow` with `persisted`). Returns one function that stops watching; a
+ * no-op without a page.
+ */
+export function watchPageCache(
+  environment: PresenceEnvironment | null,
+  onHide: () => void,
+  onRestore: () => void,
+): () => void {
+  if (environment === null) return () => {}
+  const stopHide = listen(environment.window, ['pagehide'], () => onHide())
+  const stopShow = listen(environment.window, ['pageshow'], (event) => {
+    if (isPersisted(event)) onRestore()
+  })
+  return () => {
+    stopHide()
+    stopShow()
+  }
+}

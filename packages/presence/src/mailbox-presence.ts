@@ -19,32 +19,13 @@ import {
 } from '@sightline/protocol'
 import * as decoding from 'lib0/decoding'
 import { type ConnectionStatus, createConnection } from './connection.js'
-import { defaultEnvironment, isPersisted, listen, type PresenceEnvironment } from './environment.js'
-import { resolveTimings, resolveWebSocket } from './options.js'
+import { defaultEnvironment, watchPageCache } from './environment.js'
+import { type ConnectionOptions, resolveTimings, resolveWebSocket } from './options.js'
 import { tokenUser } from './token.js'
-import type { WebSocketCtor } from './websocket-like.js'
 
-export interface MailboxPresenceOptions {
-  /** Relay base URL, e.g. `ws://127.0.0.1:1234`. */
-  url: string
+export interface MailboxPresenceOptions extends ConnectionOptions {
   /** The mailbox whose list this page shows; the token must grant `mailbox/<id>`. */
   mailboxId: string | number
-  /** JWT; its `sub` is the local agent, left out of every conversation's viewers. */
-  token: string
-  /** Returns a fresh token; called ahead of expiry and after a 4401 close. */
-  getToken?: (() => Promise<string>) | undefined
-  /** WebSocket constructor. Default `globalThis.WebSocket` (pass `ws` in Node). */
-  WebSocket?: WebSocketCtor | undefined
-  /** Page to watch for visibility and lifecycle. Default: window/document when present. */
-  environment?: PresenceEnvironment | null | undefined
-  /** Heartbeat period, ms. Default 4000. */
-  heartbeatIntervalMs?: number | undefined
-  /** Silence after a heartbeat that declares the connection dead, ms. Default 10000. */
-  livenessTimeoutMs?: number | undefined
-  /** Backoff window of the first reconnect attempt, ms. Default 250. */
-  reconnectMinDelayMs?: number | undefined
-  /** Largest backoff window, ms. Default 5000. */
-  reconnectMaxDelayMs?: number | undefined
 }
 
 /** Conversation id -> other agents on it (fold order); conversations nobody else is on are absent. */
@@ -156,19 +137,14 @@ export function createMailboxPresence(options: MailboxPresenceOptions): MailboxP
   }
 
   const stopLifecycle =
-    environment === null
-      ? () => {}
-      : (() => {
-          // A page kept in the back/forward cache holds no socket; it reconnects when shown.
-          const stopHide = listen(environment.window, ['pagehide'], () => connection.stop())
-          const stopShow = listen(environment.window, ['pageshow'], (event) => {
-            if (isPersisted(event) && !destroyed) connection.start()
-          })
-          return () => {
-            stopHide()
-            stopShow()
-          }
-        })()
+    // A page kept in the back/forward cache holds no socket; it reconnects when shown.
+    watchPageCache(
+      environment,
+      () => connection.stop(),
+      () => {
+        if (!destroyed) connection.start()
+      },
+    )
 
   return {
     get status() {

@@ -3,12 +3,11 @@ import type { PresenceEnvironment } from './environment.js'
 import { PresenceError } from './errors.js'
 import type { WebSocketCtor } from './websocket-like.js'
 
-export interface PresenceOptions {
+/** What every Sightline client needs to hold one relay connection (a room or a mailbox list). */
+export interface ConnectionOptions {
   /** Relay base URL, e.g. `ws://127.0.0.1:1234`. */
   url: string
-  /** Room name, e.g. `conversationRoom(1, 42)`. */
-  room: string
-  /** JWT; this tab's user `{ id: sub, name, avatar }` is read from its claims. */
+  /** JWT; the local agent `{ id: sub, name, avatar }` is read from its claims. */
   token: string
   /** Returns a fresh token; called ahead of expiry and after a 4401 close. */
   getToken?: (() => Promise<string>) | undefined
@@ -20,12 +19,17 @@ export interface PresenceOptions {
   heartbeatIntervalMs?: number | undefined
   /** Silence after a heartbeat that declares the connection dead, ms. Default 10000. */
   livenessTimeoutMs?: number | undefined
-  /** No input for this long makes the agent away, ms. Default 300000 (5 min). */
-  idleTimeoutMs?: number | undefined
   /** Backoff window of the first reconnect attempt, ms. Default 250. */
   reconnectMinDelayMs?: number | undefined
   /** Largest backoff window, ms. Default 5000. */
   reconnectMaxDelayMs?: number | undefined
+}
+
+export interface PresenceOptions extends ConnectionOptions {
+  /** Room name, e.g. `conversationRoom(1, 42)`. */
+  room: string
+  /** No input for this long makes the agent away, ms. Default 300000 (5 min). */
+  idleTimeoutMs?: number | undefined
   /**
    * Re-send the unchanged own state once it is this old, ms (monotonic). Default 0: off. A
    * Sightline relay refreshes every live state for every receiver itself (its

@@ -27,7 +27,7 @@ import {
   firstReplier as firstReplierOf,
 } from './collision.js'
 import { type ConnectionStatus, createConnection } from './connection.js'
-import { defaultEnvironment, isPersisted, listen } from './environment.js'
+import { defaultEnvironment, watchPageCache } from './environment.js'
 import { acceptableAwarenessUpdate, ownAwarenessFrame, syncUpdateFrame } from './frames.js'
 import { createIdleTracker } from './idle.js'
 import {
@@ -266,19 +266,7 @@ export function createPresence(options: PresenceOptions): PresenceClient {
     connection.start()
   }
 
-  const stopLifecycle =
-    environment === null
-      ? () => {}
-      : (() => {
-          const stopHide = listen(environment.window, ['pagehide'], () => leave())
-          const stopShow = listen(environment.window, ['pageshow'], (event) => {
-            if (isPersisted(event)) rejoin()
-          })
-          return () => {
-            stopHide()
-            stopShow()
-          }
-        })()
+  const stopLifecycle = watchPageCache(environment, leave, rejoin)
 
   return {
     get status() {
