@@ -13,6 +13,7 @@ import { TokenBucket } from './rate-limit.js'
 import { RefusalReason } from './refusal.js'
 import type { Room, RoomPeer } from './room.js'
 import type { RoomRegistry } from './room-registry.js'
+import type { Corkable, WriteCoalescer } from './write-coalescer.js'
 
 /** Forged writes tolerated per connection before it is closed with 1008. */
 export const MAX_FORGED_WRITES = 10
@@ -64,6 +65,8 @@ export interface ConnectionInit {
   readonly limits: ConnectionLimits
   /** Where frames, refusals and close codes are counted. Default: nowhere. */
   readonly metrics?: ConnectionMetrics | undefined
+  /** Coalesces this connection's frames of one event-loop turn into one write. Default: none. */
+  readonly coalescer?: WriteCoalescer | undefined
   /** Called once when the connection has left its room. */
   readonly onGone: (connection: Connection) => void
 }
@@ -84,6 +87,7 @@ export class Connection implements RoomPeer {
   readonly #bucket: TokenBucket
   readonly #metrics: ConnectionMetrics
   readonly #relayLog: Logger
+  readonly #coalescer: WriteCoalescer | undefined
   #log: Logger | undefined
   #gone = false
 
@@ -91,6 +95,7 @@ export class Connection implements RoomPeer {
     this.id = init.id
     this.claims = init.claims
     this.#relayLog = init.log
+    this.#coalescer = init.coalescer
     this.#ws = init.ws
     this.#rooms = init.rooms
     this.#onGone = init.onGone
@@ -131,6 +136,7 @@ export class Connection implements RoomPeer {
       return
     }
     this.#metrics.frameOut(frame)
+    if (this.#coalescer !== undefined) this.#coalescer.hold(socketOf(ws))
     ws.send(frame)
   }
 
@@ -233,6 +239,11 @@ export class Connection implements RoomPeer {
     this.#rooms.leave(this.#room, this, abrupt)
     this.#onGone(this)
   }
+}
+
+/** The TCP socket under a `ws` WebSocket (not in ws's typings; set once it is open). */
+function socketOf(ws: WebSocket): Corkable {
+  return (ws as unknown as { _socket: Corkable })._socket
 }
 
 function toBytes(data: RawData): Uint8Array {

@@ -24,6 +24,7 @@ import { createOriginCheck } from './origin.js'
 import { RefusalReason } from './refusal.js'
 import { RoomRegistry } from './room-registry.js'
 import { createTokenVerifier } from './tokens.js'
+import { WriteCoalescer } from './write-coalescer.js'
 
 export interface RelayStats {
   readonly rooms: number
@@ -62,6 +63,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   const summaries = new MailboxSummaries()
   const rooms = new RoomRegistry(options, summaries)
   const connections = new Set<Connection>()
+  const coalescer = new WriteCoalescer()
   const subjects = new SubjectCounts()
   const originAllowed = createOriginCheck(options)
   const wss = new WebSocketServer({
@@ -99,6 +101,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
       log,
       limits: options,
       metrics,
+      coalescer,
       onGone,
     })
     connections.add(connection)
