@@ -64,6 +64,10 @@ export interface RelayMetrics {
 const PREFIX = 'sightline_relay_'
 const FRAME_TYPES = Object.values(FrameType)
 
+function zeroByType(): Record<FrameType, number> {
+  return { sync: 0, awareness: 0, query: 0, heartbeat: 0, other: 0 }
+}
+
 /** Creates the registry and metrics of one relay. */
 export function createRelayMetrics(source: MetricsSource): RelayMetrics {
   const registry = new Registry()
@@ -92,27 +96,48 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
       this.set(source.awarenessStates())
     },
   })
-  const framesIn = new Counter({
+  // Per-frame counts are plain numbers, handed to prom-client only when scraped: a labelled
+  // prom-client inc() builds a label hash string per call, once per frame per receiver.
+  const framesInByType = zeroByType()
+  const framesOutByType = zeroByType()
+  const bytes = { in: 0, out: 0 }
+  new Counter({
     name: `${PREFIX}frames_received_total`,
     help: 'Inbound messages from admitted connections, by frame type.',
     labelNames: ['type'],
     registers,
+    collect() {
+      this.reset()
+      for (const t of FRAME_TYPES) this.inc({ type: t }, framesInByType[t])
+    },
   })
-  const framesOut = new Counter({
+  new Counter({
     name: `${PREFIX}frames_sent_total`,
     help: 'Frames delivered to connections (one per recipient), by frame type.',
     labelNames: ['type'],
     registers,
+    collect() {
+      this.reset()
+      for (const t of FRAME_TYPES) this.inc({ type: t }, framesOutByType[t])
+    },
   })
-  const bytesIn = new Counter({
+  new Counter({
     name: `${PREFIX}received_bytes_total`,
     help: 'Payload bytes of inbound messages.',
     registers,
+    collect() {
+      this.reset()
+      this.inc(bytes.in)
+    },
   })
-  const bytesOut = new Counter({
+  new Counter({
     name: `${PREFIX}sent_bytes_total`,
     help: 'Payload bytes of frames delivered (counted once per recipient).',
     registers,
+    collect() {
+      this.reset()
+      this.inc(bytes.out)
+    },
   })
   const admissions = new Counter({
     name: `${PREFIX}connections_admitted_total`,
@@ -136,13 +161,6 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
     help: "Awareness entries dropped because they wrote another connection's client ID.",
     registers,
   })
-  // Pre-labelled children: the hot path does a property read and an increment.
-  const inByType = Object.fromEntries(FRAME_TYPES.map((t) => [t, framesIn.labels(t)]))
-  const outByType = Object.fromEntries(FRAME_TYPES.map((t) => [t, framesOut.labels(t)]))
-  for (const t of FRAME_TYPES) {
-    inByType[t]!.inc(0)
-    outByType[t]!.inc(0)
-  }
   // Every known series exists from the start (at 0), so alerts on rate() see the first one.
   for (const code of Object.values(CloseCode)) closeCodes.labels(String(code)).inc(0)
   for (const reason of Object.values(RefusalReason)) refusals.labels(reason).inc(0)
@@ -151,12 +169,12 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
   return {
     registry,
     frameIn(frame) {
-      inByType[frameTypeOf(frame)]!.inc()
-      bytesIn.inc(frame.byteLength)
+      framesInByType[frameTypeOf(frame)]++
+      bytes.in += frame.byteLength
     },
     frameOut(frame) {
-      outByType[frameTypeOf(frame)]!.inc()
-      bytesOut.inc(frame.byteLength)
+      framesOutByType[frameTypeOf(frame)]++
+      bytes.out += frame.byteLength
     },
     admitted: () => admissions.inc(),
     refused: (reason) => refusals.labels(reason).inc(),
