@@ -9,8 +9,7 @@ import { serverFigures, type WindowFigures, windowFigures } from '../figures.js'
 import type { ServerKind } from '../generator-protocol.js'
 import { cpuPercent } from '../proc-stats.js'
 import { hardFdLimit } from '../servers.js'
-import { delay } from '../session.js'
-import { drain, openSession, presenceBehaviour } from './common.js'
+import { measureWindow, openSession, presenceBehaviour } from './common.js'
 
 /** Descriptors a server needs besides its connections (listen socket, stdio, libuv, ...). */
 const FD_RESERVE = 100
@@ -55,16 +54,7 @@ export async function runCapacity(kind: ServerKind, config: BenchConfig): Promis
       await session.changes(false)
       const { failed } = await session.addRooms(rooms, c.roomSize)
       const settled = await session.settle(config.settleTimeoutMs)
-      await session.mark()
-      const from = session.samples()
-      await session.changes(true)
-      const startedAt = performance.now()
-      await delay(c.windowMs)
-      await session.changes(false)
-      const activeMs = performance.now() - startedAt
-      const to = session.samples()
-      await drain(session)
-      const totals = await session.collect()
+      const { totals, activeMs, from, to } = await measureWindow(session, c.windowMs)
       const step: CapacityStep = {
         ...windowFigures(
           totals,

@@ -1,7 +1,7 @@
 /** Helpers shared by the workloads. */
 import type { BenchConfig } from '../config.js'
 import type { Behaviour, ServerKind } from '../generator-protocol.js'
-import { Session } from '../session.js'
+import { delay, Session, type Totals } from '../session.js'
 
 /**
  * Presence-client defaults. Against Sightline: heartbeat every 4 s and no renewal (the relay
@@ -69,4 +69,30 @@ export async function drain(session: Session, quietMs = 300, maxMs = 10_000): Pr
     last = n
     await new Promise((resolve) => setTimeout(resolve, quietMs))
   }
+}
+
+/** What one measured window of activity yields (see `measureWindow`). */
+export interface MeasuredWindow {
+  readonly totals: Totals
+  /** How long changes were on, ms. */
+  readonly activeMs: number
+  readonly from: ReturnType<Session['samples']>
+  readonly to: ReturnType<Session['samples']>
+}
+
+/**
+ * One measured window: counters reset, activity changes on for `windowMs`, off, in-flight
+ * deliveries drained, then the generators' totals and the CPU samples at both ends.
+ */
+export async function measureWindow(session: Session, windowMs: number): Promise<MeasuredWindow> {
+  await session.mark()
+  const from = session.samples()
+  await session.changes(true)
+  const startedAt = performance.now()
+  await delay(windowMs)
+  await session.changes(false)
+  const activeMs = performance.now() - startedAt
+  const to = session.samples()
+  await drain(session)
+  return { totals: await session.collect(), activeMs, from, to }
 }

@@ -6,8 +6,7 @@ import type { BenchConfig } from '../config.js'
 import { serverFigures, type WindowFigures, windowFigures } from '../figures.js'
 import type { ServerKind } from '../generator-protocol.js'
 import { cpuPercent } from '../proc-stats.js'
-import { delay } from '../session.js'
-import { drain, openSession, populate, presenceBehaviour } from './common.js'
+import { measureWindow, openSession, populate, presenceBehaviour } from './common.js'
 
 export interface HotRoomResult {
   readonly connect: { readonly opened: number; readonly failed: number; readonly settled: boolean }
@@ -31,16 +30,7 @@ export async function runHotRoom(
   })
   try {
     const { opened, failed, settled } = await populate(session, config, c.tabs, c.roomSize)
-    await session.mark()
-    const from = session.samples()
-    await session.changes(true)
-    const startedAt = performance.now()
-    await delay(c.windowMs)
-    await session.changes(false)
-    const activeMs = performance.now() - startedAt
-    const to = session.samples()
-    await drain(session)
-    const totals = await session.collect()
+    const { totals, activeMs, from, to } = await measureWindow(session, c.windowMs)
     return {
       connect: { opened, failed, settled: settled.ok },
       offeredDeliveriesPerSec: Math.round((c.tabs * 1000 * (c.roomSize - 1)) / c.changeMs),

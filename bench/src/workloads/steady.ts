@@ -15,7 +15,7 @@ import type { GhostResult, ServerKind } from '../generator-protocol.js'
 import { Histogram, type LatencySummary } from '../histogram.js'
 import { cpuPercent } from '../proc-stats.js'
 import { delay } from '../session.js'
-import { drain, openSession, populate, presenceBehaviour } from './common.js'
+import { measureWindow, openSession, populate, presenceBehaviour } from './common.js'
 
 export interface GhostFigures {
   readonly dropped: number
@@ -61,16 +61,7 @@ export async function runSteady(kind: ServerKind, config: BenchConfig): Promise<
     await delay(c.idleWindowMs)
     const idle = idleCost(await session.collect())
 
-    await session.mark()
-    const from = session.samples()
-    await session.changes(true)
-    const startedAt = performance.now()
-    await delay(c.windowMs)
-    await session.changes(false)
-    const activeMs = performance.now() - startedAt
-    const to = session.samples()
-    await drain(session)
-    const totals = await session.collect()
+    const { totals, activeMs, from, to } = await measureWindow(session, c.windowMs)
     const window = windowFigures(
       totals,
       c.roomSize,
