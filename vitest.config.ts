@@ -34,5 +34,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // As Playwright's config does: on CI one retry absorbs a timing hiccup of the shared 2-core
+    // machines; a test that fails twice still fails the run, and retries are reported.
+    retry: process.env['CI'] ? 1 : 0,
   },
 })
