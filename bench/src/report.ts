@@ -4,6 +4,7 @@
  */
 import type { BenchResult } from './bench.js'
 import type { WorkloadName } from './config.js'
+import type { WindowFigures } from './figures.js'
 import type { CapacityResult } from './workloads/capacity.js'
 import type { ChurnFigures } from './workloads/churn.js'
 import type { HotRoomResult } from './workloads/hot-room.js'
@@ -13,7 +14,8 @@ import type { SteadyResult } from './workloads/steady.js'
 type Cell = number | string | null | undefined
 type Row<T> = readonly [label: string, pick: (r: T) => Cell]
 
-const steadyRows: Row<SteadyResult>[] = [
+/** Figures of one measured window of activity, shown alike for every workload that has one. */
+const windowRows: Row<{ readonly window: WindowFigures }>[] = [
   ['tabs open', (r) => r.window.tabs],
   ['changes/s', (r) => r.window.changesPerSec],
   ['delivered updates/s', (r) => r.window.deliveredPerSec],
@@ -24,6 +26,10 @@ const steadyRows: Row<SteadyResult>[] = [
   ['deliveries per server CPU-s', (r) => r.window.deliveriesPerCpuSecond],
   ['generators CPU %', (r) => r.window.generatorsCpuPercent],
   ['server RSS MB', (r) => r.window.server.rssMB],
+]
+
+const steadyRows: Row<SteadyResult>[] = [
+  ...windowRows,
   ['RSS per connection KB', (r) => r.window.server.rssPerConnectionKB],
   ['upstream frames / change', (r) => r.window.amplification.upstreamFramesPerChange],
   ['deliveries / change (N-1)', (r) => r.window.amplification.deliveriesPerChange],
@@ -59,17 +65,8 @@ const steadyRows: Row<SteadyResult>[] = [
 ]
 
 const hotRows: Row<HotRoomResult>[] = [
-  ['tabs open', (r) => r.window.tabs],
   ['offered deliveries/s', (r) => r.offeredDeliveriesPerSec],
-  ['changes/s', (r) => r.window.changesPerSec],
-  ['delivered updates/s', (r) => r.window.deliveredPerSec],
-  ['latency p50 ms', (r) => r.window.latency.p50Ms],
-  ['latency p99 ms', (r) => r.window.latency.p99Ms],
-  ['latency max ms', (r) => r.window.latency.maxMs],
-  ['server CPU %', (r) => r.window.server.cpuPercent],
-  ['deliveries per server CPU-s', (r) => r.window.deliveriesPerCpuSecond],
-  ['generators CPU %', (r) => r.window.generatorsCpuPercent],
-  ['server RSS MB', (r) => r.window.server.rssMB],
+  ...windowRows,
   ['deliveries / change (N-1)', (r) => r.window.amplification.deliveriesPerChange],
   ['echoes / change', (r) => r.window.amplification.echoesPerChange],
 ]
