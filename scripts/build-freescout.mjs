@@ -7,7 +7,15 @@
  * present, else Python's zipfile module; no npm dependency.
  */
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,7 +28,8 @@ const EXCLUDED = new Set(['test', 'dist', 'phpunit.xml', 'tsconfig.json', '.phpu
 function run(command, args, cwd) {
   const result = spawnSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'] })
   if (result.error) throw result.error
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status})`)
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status})`)
 }
 
 function hasCommand(command) {
@@ -45,7 +54,8 @@ export function buildFreescoutModule() {
       filter: (src) => !EXCLUDED.has(relative(moduleDir, src).split(/[\\/]/)[0] ?? ''),
     })
     if (hasCommand('zip')) run('zip', ['-qrX', zipPath, 'Sightline'], stage)
-    else if (hasCommand('python3')) run('python3', ['-m', 'zipfile', '-c', zipPath, 'Sightline'], stage)
+    else if (hasCommand('python3'))
+      run('python3', ['-m', 'zipfile', '-c', zipPath, 'Sightline'], stage)
     else throw new Error('build:freescout needs the `zip` command or python3 to write the zip')
   } finally {
     rmSync(stage, { recursive: true, force: true })

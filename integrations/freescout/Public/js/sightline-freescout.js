@@ -210,8 +210,8 @@
         if (check.ok) return true
         if (window.confirm(conflictText(check))) {
           confirmed = true
-          const trigger = params && params.trigger
-          const button = trigger && trigger.jquery ? trigger[0] : trigger
+          const trigger = params?.trigger
+          const button = trigger?.jquery ? trigger[0] : trigger
           // FreeScout clears its "sending" guard after a refused submit; click again, as it does.
           if (button) setTimeout(() => button.click(), 0)
         }
