@@ -15,8 +15,8 @@ if (!defined('SIGHTLINE_MODULE')) {
 }
 
 /**
- * Wires Sightline into FreeScout through its hooks (Eventy filters and actions): the scripts and
- * stylesheet on every agent page, the page configuration in a meta tag, the relay in the
+ * Wires Sightline into FreeScout through its hooks (Eventy filters and actions): the scripts
+ * (deferred tags) and stylesheet on every agent page, the page configuration in a meta tag, the relay in the
  * Content-Security-Policy, the settings section, and an admin notice while unconfigured.
  */
 class SightlineServiceProvider extends ServiceProvider
@@ -36,6 +36,14 @@ class SightlineServiceProvider extends ServiceProvider
     {
     }
 
+    /** The module's version (module.json), to bust browser caches on upgrade. */
+    private static function version()
+    {
+        $json = json_decode((string) @file_get_contents(__DIR__.'/../module.json'), true);
+
+        return is_array($json) && isset($json['version']) ? (string) $json['version'] : '0';
+    }
+
     /** Whether this request renders an agent page Sightline should run on. */
     private static function active()
     {
@@ -44,14 +52,19 @@ class SightlineServiceProvider extends ServiceProvider
 
     private function assetHooks()
     {
-        \Eventy::addFilter('javascripts', function ($javascripts) {
-            if (self::active()) {
-                $base = \Module::getPublicPath(SIGHTLINE_MODULE);
-                $javascripts[] = $base.'/js/sightline.iife.js';
-                $javascripts[] = $base.'/js/sightline-freescout.js';
+        // Scripts as their own deferred tags, not through the 'javascripts' filter: that list is
+        // combined and minified by FreeScout's Minify (JShrink), which broke the modern JS of the
+        // bundle and of the binding script (a newline after a template literal was dropped:
+        // "Unexpected token 'const'", and with it all of FreeScout's JS). Deferred scripts run
+        // after FreeScout's build (main.js), whose globals the binding uses, and after parsing.
+        \Eventy::addAction('layout.body_bottom', function () {
+            if (!self::active()) {
+                return;
             }
-
-            return $javascripts;
+            $base = asset(\Module::getPublicPath(SIGHTLINE_MODULE));
+            $version = '?v='.rawurlencode(self::version());
+            echo '<script defer src="'.e($base.'/js/sightline.iife.js'.$version).'"></script>';
+            echo '<script defer src="'.e($base.'/js/sightline-freescout.js'.$version).'"></script>';
         });
 
         \Eventy::addFilter('stylesheets', function ($styles) {
