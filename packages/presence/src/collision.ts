@@ -20,16 +20,17 @@ export interface BeforeSendResult {
 }
 
 /**
- * Conflicts for a reply composed since `composingSince` (ms epoch): others' replies at or after
- * it, and others replying now. `replies` and `others` must already exclude the local user.
- * Reply times come from the sender's clock, so agents' clocks are assumed roughly in step.
+ * Conflicts for a reply being composed: others' replies this tab had not seen when it began
+ * composing (`seenBefore` tells which it had), and others replying now. `replies` and `others`
+ * must already exclude the local user. Deciding by what this tab had seen, not by comparing
+ * times, keeps the answer right whatever the skew between the tab's and the relay's clocks.
  */
 export function checkBeforeSend(
   replies: readonly Reply[],
   others: readonly Viewer[],
-  composingSince: number,
+  seenBefore: (reply: Reply) => boolean,
 ): BeforeSendResult {
-  const repliedBy = replies.filter((r) => r.at >= composingSince)
+  const repliedBy = replies.filter((r) => !seenBefore(r))
   const replyingNow = others.filter((v) => v.activity === Activity.Replying)
   return {
     ok: repliedBy.length === 0 && replyingNow.length === 0,

@@ -9,11 +9,14 @@
  */
 import {
   type Activity,
+  encodeSignalFrame,
   foldViewers,
   MessageType,
   type PresenceState,
   type PresenceUser,
+  readAwarenessUpdate,
   readPresenceState,
+  SignalKind,
   type Viewer,
 } from '@sightline/protocol'
 import * as decoding from 'lib0/decoding'
@@ -28,7 +31,7 @@ import {
 } from './collision.js'
 import { type ConnectionStatus, createConnection } from './connection.js'
 import { defaultEnvironment, watchPageCache } from './environment.js'
-import { acceptableAwarenessUpdate, ownAwarenessFrame, syncUpdateFrame } from './frames.js'
+import { acceptableAwarenessUpdate, ownAwarenessFrame } from './frames.js'
 import { createIdleTracker } from './idle.js'
 import {
   type PresenceOptions,
@@ -36,7 +39,7 @@ import {
   resolveTimings,
   resolveWebSocket,
 } from './options.js'
-import { appendReply, type Reply, readReplies, repliesArray } from './replies.js'
+import { type Reply, readReplies, repliesArray, replyKey } from './replies.js'
 import { tokenUser } from './token.js'
 
 export interface PresenceClient {
@@ -46,7 +49,10 @@ export interface PresenceClient {
   readonly user: PresenceUser
   readonly activity: Activity
   readonly away: boolean
-  /** The room's document (ephemeral signals such as "a reply was sent"). */
+  /**
+   * The room's document as the relay writes it (the reply log); read-only: the relay refuses
+   * document writes (4405), so local changes never leave this tab.
+   */
   readonly doc: Y.Doc
   /** This tab's awareness client ID. */
   readonly clientId: number
@@ -61,19 +67,24 @@ export interface PresenceClient {
   readonly replies: readonly Reply[]
   /** When this tab began composing (its switch to 'replying', ms epoch); null while viewing. */
   readonly composingSince: number | null
-  /** Records in the room that this agent just sent a reply; call it after sending. */
+  /**
+   * Tells the room that this agent just sent a reply; call it after sending. The relay writes
+   * the entry, naming this agent from the token; sent on reconnect if the tab is offline.
+   */
   markReplySent(): void
   /** Called now and whenever `replies` changes; returns an unsubscribe function. */
   onReplies(listener: (replies: readonly Reply[]) => void): () => void
   /**
-   * What the host should confirm before sending: replies by other agents since this tab began
-   * composing (before it ever composed: since it joined), and other agents replying right now.
-   * `ok` when there is neither.
+   * What the host should confirm before sending: replies by other agents that this tab had not
+   * seen when it began composing (before it ever composed: when it first synced), and other
+   * agents replying right now. `ok` when there is neither.
    */
   beforeSend(): BeforeSendResult
   /**
    * Who started replying first (fold order: earliest `since`, then user id), the same on every
    * tab with no lock; null when nobody replies. `includeSelf` (default true) counts this agent.
+   * Every tab compares the `since` values the relay forwarded (it takes a tab's own within a
+   * small tolerance of its clock, else stamps its own and tells that tab).
    */
   firstReplier(includeSelf?: boolean): Viewer | null
   /** Removes this tab's state for everyone at once (one frame) and closes the socket. */
@@ -101,8 +112,19 @@ export function createPresence(options: PresenceOptions): PresenceClient {
 
   let activity: Activity = 'viewing'
   let since = Date.now()
-  /** Start of the current (or last) composition; replies from then on are conflicts. */
-  let composeStart = since
+  /**
+   * Keys of the replies this tab had seen when it began composing (or, before it ever
+   * composed, when it first synced): any other reply is a conflict. Null until either.
+   */
+  let seenAtCompose: Set<string> | null = null
+  /** A reply signal waiting for the connection (markReplySent while offline). */
+  let replySignalPending = false
+  /**
+   * The `since` the relay forwards for this tab's current state when it differs from ours
+   * (our clock is off by more than the relay tolerates: it stamped its own); null while the
+   * relay forwards ours as it is.
+   */
+  let relaySince: number | null = null
   let destroyed = false
   let left = false
   let others: readonly Viewer[] = Object.freeze([])
@@ -135,7 +157,13 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       ...timings,
     },
     {
-      open: (send) => send(ownAwarenessFrame(awareness)),
+      open: (send) => {
+        send(ownAwarenessFrame(awareness))
+        if (replySignalPending) {
+          replySignalPending = false
+          send(encodeSignalFrame(SignalKind.ReplySent))
+        }
+      },
       message: (frame, reply) => receive(frame, reply),
       lost: () => clearRemoteStates(),
       status: (status) => {
@@ -155,9 +183,6 @@ export function createPresence(options: PresenceOptions): PresenceClient {
   awareness.on('change', refreshOthers)
   const replyLog = repliesArray(doc)
   replyLog.observe(refreshReplies)
-  doc.on('update', (update: Uint8Array, origin: unknown) => {
-    if (origin !== connection) connection.send(syncUpdateFrame(update))
-  })
 
   // Off by default: the relay refreshes every live state for every receiver. When asked for
   // (a relay that does not refresh), renew as y-protocols would, on the monotonic clock.
@@ -178,14 +203,22 @@ export function createPresence(options: PresenceOptions): PresenceClient {
     const type = decoding.readVarUint(decoder)
     switch (type) {
       case MessageType.Sync: {
-        const encoder = encoding.createEncoder()
-        encoding.writeVarUint(encoder, MessageType.Sync)
-        syncProtocol.readSyncMessage(decoder, encoder, doc, connection)
-        if (encoding.length(encoder) > 1) reply(encoding.toUint8Array(encoder))
+        // The relay writes the document and asks for nothing: apply, never answer.
+        const step = syncProtocol.readSyncMessage(
+          decoder,
+          encoding.createEncoder(),
+          doc,
+          connection,
+        )
+        if (step === syncProtocol.messageYjsSyncStep2 && seenAtCompose === null) {
+          seenAtCompose = new Set(readReplies(doc, user.id).map(replyKey))
+        }
         return
       }
       case MessageType.Awareness: {
-        const update = acceptableAwarenessUpdate(decoding.readVarUint8Array(decoder), clientId)
+        const raw = decoding.readVarUint8Array(decoder)
+        noteOwnCorrection(raw)
+        const update = acceptableAwarenessUpdate(raw, clientId)
         if (update !== null) applyAwarenessUpdate(awareness, update, connection)
         return
       }
@@ -195,6 +228,23 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       default:
         // Auth (unused by Sightline) and frame types from newer peers: nothing to do.
         return
+    }
+  }
+
+  /**
+   * The relay corrects a `since` it will not take as it is by sending this tab its own entry
+   * back, with this tab's clock: applies if that is still the current state.
+   */
+  function noteOwnCorrection(update: Uint8Array): void {
+    const clock = awareness.meta.get(clientId)?.clock
+    try {
+      for (const entry of readAwarenessUpdate(update)) {
+        if (entry.clientId !== clientId || entry.clock !== clock) continue
+        const state = readPresenceState(JSON.parse(entry.json))
+        if (state !== null && state.activity === activity) relaySince = state.since
+      }
+    } catch {
+      // A malformed update is dropped by acceptableAwarenessUpdate below.
     }
   }
 
@@ -230,12 +280,17 @@ export function createPresence(options: PresenceOptions): PresenceClient {
     for (const listener of repliesListeners) listener(replies)
   }
 
-  /** Every tab's presence state in the room, this tab's own included. */
+  /**
+   * Every tab's presence state in the room, this tab's own included, with the `since` the
+   * others see for it (see `relaySince`).
+   */
   function allStates(): PresenceState[] {
     const states: PresenceState[] = []
-    for (const raw of awareness.getStates().values()) {
+    for (const [id, raw] of awareness.getStates()) {
       const state = readPresenceState(raw)
-      if (state !== null) states.push(state)
+      if (state === null) continue
+      const own = id === clientId && relaySince !== null
+      states.push(own ? { ...state, since: relaySince as number } : state)
     }
     return states
   }
@@ -288,7 +343,8 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       if (next === activity) return
       activity = next
       since = Date.now()
-      if (next === 'replying') composeStart = since
+      relaySince = null
+      if (next === 'replying') seenAtCompose = new Set(readReplies(doc, user.id).map(replyKey))
       publish()
     },
     setAway,
@@ -310,7 +366,7 @@ export function createPresence(options: PresenceOptions): PresenceClient {
     },
     markReplySent() {
       if (destroyed) return
-      appendReply(doc, { userId: user.id, name: user.name, at: Date.now(), clientId })
+      if (!connection.send(encodeSignalFrame(SignalKind.ReplySent))) replySignalPending = true
     },
     onReplies(listener) {
       repliesListeners.add(listener)
@@ -318,7 +374,8 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       return () => repliesListeners.delete(listener)
     },
     beforeSend() {
-      return checkBeforeSend(replies, others, composeStart)
+      const seen = seenAtCompose
+      return checkBeforeSend(replies, others, (r) => seen?.has(replyKey(r)) === true)
     },
     firstReplier(includeSelf = true) {
       return firstReplierOf(allStates(), includeSelf ? undefined : user.id)

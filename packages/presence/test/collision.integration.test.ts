@@ -1,6 +1,7 @@
 /**
- * Collision signals over the real relay: the reply log travels through the room's document,
- * `beforeSend` reports what happened while composing, and every tab agrees on the first replier.
+ * Collision signals over the real relay: a tab's reply signal becomes a relay-written entry of
+ * the room's reply log, `beforeSend` reports what happened while composing, and every tab
+ * agrees on the first replier (the relay stamps `since`).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { PresenceClient } from '../src/index.js'
@@ -28,11 +29,8 @@ describe('collision over the real relay', () => {
     bob.markReplySent()
     await expect.poll(() => repliesOf(alice)).toEqual(['bob'])
     carol.markReplySent()
-    // "Newest first" needs alice's reply to be stamped after carol's: wait for carol's to
-    // arrive and the clock to move on (same-millisecond replies are ordered by client ID).
+    // The relay stamps `at` with its clock, strictly rising: the order of arrival.
     await expect.poll(() => repliesOf(bob)).toEqual(['carol'])
-    const carolAt = bob.replies[0]!.at
-    await expect.poll(() => Date.now()).toBeGreaterThan(carolAt)
     alice.markReplySent()
     await expect.poll(() => repliesOf(alice)).toEqual(['carol', 'bob'])
     await expect.poll(() => repliesOf(bob)).toEqual(['alice', 'carol'])
@@ -68,23 +66,44 @@ describe('collision over the real relay', () => {
     await expect
       .poll(() => alice.beforeSend().conflicts.replyingNow.map((v) => v.user.id))
       .toEqual(['carol'])
-    bob.markReplySent()
+    // Bob replies again from a second tab (one tab's signals are taken once a second).
+    const bobTab2 = join(relay, room, 'bob')
+    await expect.poll(() => viewersOf(alice)).toContain('bob:viewing:here:2')
+    bobTab2.markReplySent()
     await expect.poll(() => alice.beforeSend().conflicts.repliedBy.length).toBe(1)
     const { ok, conflicts } = alice.beforeSend()
     expect(ok).toBe(false)
     expect(conflicts.repliedBy[0]?.user).toEqual({ id: 'bob', name: 'Bob' })
-    expect(conflicts.repliedBy[0]!.at).toBeGreaterThanOrEqual(alice.composingSince!)
+    expect(conflicts.repliedBy[0]?.clientId).toBe(bobTab2.clientId)
 
     // Carol stops; Alice closes and reopens her editor: a new composition, nothing to confirm.
     carol.setActivity('viewing')
     alice.setActivity('viewing')
     expect(alice.composingSince).toBeNull()
-    await expect.poll(() => Date.now()).toBeGreaterThan(alice.replies[0]!.at)
     alice.setActivity('replying')
     await expect.poll(() => alice.beforeSend().ok).toBe(true)
   })
 
-  it('two agents starting to reply at once agree on who was first, with no lock', async () => {
+  it("a tab's clock does not decide: the relay stamps since and reply times", async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const alice = join(relay, room, 'alice')
+    const olga = join(relay, room, 'olga')
+    await expect.poll(() => viewersOf(olga).length).toBe(1)
+    // Alice's clock says she started replying in 1970; the relay stamps its own time.
+    const before = Date.now()
+    vi.spyOn(Date, 'now').mockReturnValueOnce(1)
+    alice.setActivity('replying')
+    await expect.poll(() => olga.others[0]?.activity).toBe('replying')
+    expect(olga.others[0]!.since).toBeGreaterThanOrEqual(before)
+    // The relay told Alice's tab the value it forwarded: both tabs order her alike.
+    await expect.poll(() => alice.firstReplier()?.since).toBe(olga.others[0]!.since)
+    alice.markReplySent()
+    await expect.poll(() => olga.replies.length).toBe(1)
+    expect(olga.replies[0]!.at).toBeGreaterThanOrEqual(before)
+  })
+
+  it('two agents starting to reply agree on who was first, with no lock', async () => {
     const relay = await startRelay()
     const room = uniqueRoom()
     const alice = join(relay, room, 'alice')
@@ -92,29 +111,29 @@ describe('collision over the real relay', () => {
     const olga = join(relay, room, 'olga')
     await expect.poll(() => viewersOf(olga).length).toBe(2)
 
-    // Truly at once: the same millisecond, so the tie is broken by user id.
-    vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000)
+    // Bob first, then Alice (against the id order): the earlier one wins everywhere.
     bob.setActivity('replying')
+    await expect.poll(() => firstOf(olga)).toBe('bob')
+    await expect.poll(() => Date.now()).toBeGreaterThan(olga.others[0]!.since + 5)
     alice.setActivity('replying')
-    vi.restoreAllMocks()
-    for (const client of [alice, bob, olga]) await expect.poll(() => firstOf(client)).toBe('alice')
+    for (const client of [alice, bob, olga]) await expect.poll(() => firstOf(client)).toBe('bob')
     // Each also sees the other as replying now, and only the other.
-    expect(alice.beforeSend().conflicts.replyingNow.map((v) => v.user.id)).toEqual(['bob'])
-    expect(bob.beforeSend().conflicts.replyingNow.map((v) => v.user.id)).toEqual(['alice'])
+    await expect
+      .poll(() => alice.beforeSend().conflicts.replyingNow.map((v) => v.user.id))
+      .toEqual(['bob'])
+    await expect
+      .poll(() => bob.beforeSend().conflicts.replyingNow.map((v) => v.user.id))
+      .toEqual(['alice'])
     expect(bob.firstReplier(false)?.user.id).toBe('alice')
     expect(alice.firstReplier(false)?.user.id).toBe('bob')
 
-    // A millisecond apart, against the id order: the earlier one wins everywhere.
-    alice.setActivity('viewing')
+    // Bob stops and starts again: his new `since` is later, so now Alice is first everywhere.
     bob.setActivity('viewing')
-    await expect.poll(() => firstOf(olga)).toBeNull()
-    const spy = vi.spyOn(Date, 'now')
-    spy.mockReturnValueOnce(1_800_000_000_001)
+    await expect.poll(() => firstOf(olga)).toBe('alice')
     bob.setActivity('replying')
-    spy.mockReturnValueOnce(1_800_000_000_002)
-    alice.setActivity('replying')
-    vi.restoreAllMocks()
-    for (const client of [alice, bob, olga]) await expect.poll(() => firstOf(client)).toBe('bob')
+    for (const client of [alice, bob, olga]) {
+      await expect.poll(() => firstOf(client)).toBe('alice')
+    }
   })
 
   it('two real clients racing without mocked clocks still agree', async () => {
@@ -133,14 +152,24 @@ describe('collision over the real relay', () => {
     expect(firstOf(alice)).toBe(firstOf(bob))
   })
 
-  it(`keeps the room's log to the last ${MAX_REPLIES} replies`, async () => {
+  it(`keeps the room's log to the last ${MAX_REPLIES} replies, one per tab per second`, async () => {
     const relay = await startRelay()
     const room = uniqueRoom()
     const alice = join(relay, room, 'alice')
-    const bob = join(relay, room, 'bob')
-    await expect.poll(() => viewersOf(alice).length).toBe(1)
-    for (let i = 0; i < MAX_REPLIES + 5; i++) bob.markReplySent()
-    await expect.poll(() => alice.replies.length).toBe(MAX_REPLIES)
-    expect(bob.doc.getArray('replies').length).toBe(MAX_REPLIES)
+    const tabs = Array.from({ length: MAX_REPLIES + 5 }, () => join(relay, room, 'bob'))
+    await expect.poll(() => viewersOf(alice)).toEqual([`bob:viewing:here:${tabs.length}`])
+    // A flood from one tab counts once; one reply from each of 25 tabs fills and trims the log.
+    for (let i = 0; i < 10; i++) tabs[0]!.markReplySent()
+    await expect.poll(() => alice.replies.length).toBe(1)
+    for (const tab of tabs.slice(1)) tab.markReplySent()
+    await expect.poll(() => tabs[1]!.doc.getArray('replies').length).toBe(MAX_REPLIES)
+    await expect
+      .poll(() => alice.replies.map((r) => r.clientId))
+      .toEqual(
+        tabs
+          .slice(-MAX_REPLIES)
+          .map((t) => t.clientId)
+          .reverse(),
+      )
   })
 })

@@ -24,6 +24,11 @@ export const CloseCode = Object.freeze({
   Forbidden: 4403,
   /** The room name is not a valid Sightline room name. */
   BadRoom: 4404,
+  /**
+   * The client tried to write what only the relay writes: the room's document (clients
+   * announce replies with a signal), or anything at all in a read-only mailbox room.
+   */
+  ReadOnly: 4405,
   /** The connection did not complete its handshake in time. */
   Timeout: 4408,
   /** A frame, an awareness state or the room's document is larger than allowed. */
@@ -48,6 +53,7 @@ export const CloseReason: Readonly<Record<CloseCode, string>> = Object.freeze({
   [CloseCode.BadToken]: 'bad or expired token',
   [CloseCode.Forbidden]: 'room not granted',
   [CloseCode.BadRoom]: 'invalid room name',
+  [CloseCode.ReadOnly]: 'room document is read-only',
   [CloseCode.Timeout]: 'handshake timeout',
   [CloseCode.TooLarge]: 'too large',
   [CloseCode.RateLimited]: 'rate limited',

@@ -11,6 +11,8 @@ export const MessageType = Object.freeze({
   Auth: 2,
   /** Ask the other side to send its whole awareness state. */
   QueryAwareness: 3,
+  /** Client to relay only: a signal the relay writes into the room for it (signal.ts). */
+  Signal: 100,
 } as const)
 
 export type MessageType = (typeof MessageType)[keyof typeof MessageType]

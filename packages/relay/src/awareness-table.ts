@@ -28,6 +28,10 @@ interface AwarenessRecord<O> {
   lastSentAt: number
   /** In [0, 1), drawn whenever the state is forwarded: how early its next refresh comes. */
   jitter: number
+  /** The live state's activity (null while removed), for stamping `since`. */
+  activity: string | null
+  /** The `since` the relay stamped on the live state (relay wall clock, ms). */
+  since: number
 }
 
 /**
@@ -53,6 +57,13 @@ export const REFRESH_ALIGN = 0.5
 export type EntryVerdict = 'write' | 'echo' | 'forged'
 
 export const NULL_STATE = 'null'
+
+/**
+ * How far (ms) a tab's `since` may lie from the relay's clock when its activity changes and
+ * still be forwarded as it is; beyond, the relay stamps its own clock. About the clock skew
+ * of machines kept by NTP, well below how fast a person reacts to "Bob started replying".
+ */
+export const SINCE_TOLERANCE_MS = 2000
 
 export interface AwarenessClock {
   /** Wall clock in ms (relay clocks are based on it). */
@@ -89,8 +100,32 @@ export class AwarenessTable<O extends AwarenessOwner> {
     return 'forged'
   }
 
-  /** Records `json` for `clientId`, owned by `owner`, and returns it with a fresh relay clock. */
-  commit(owner: O, clientId: number, json: string): AwarenessEntry {
+  /**
+   * The `since` to forward for a state of `clientId` in `activity` that claims `claimed`:
+   * while the activity stays the same, the one already forwarded (a client cannot move it);
+   * on a change, the claim if it is within SINCE_TOLERANCE_MS of the relay's clock, else the
+   * relay's clock. So a tab cannot put itself first ("started replying" at 0) by more than
+   * the tolerance, and tabs with sane clocks keep the exact value they compare themselves by.
+   */
+  sinceFor(clientId: number, activity: string, claimed: number): number {
+    const r = this.#records.get(clientId)
+    if (r !== undefined && r.json !== NULL_STATE && r.activity === activity) return r.since
+    const now = this.#clock.wall()
+    return Math.abs(claimed - now) <= SINCE_TOLERANCE_MS ? claimed : now
+  }
+
+  /**
+   * Records `json` for `clientId`, owned by `owner`, and returns it with a fresh relay clock.
+   * `activity` and `since` are what `json` holds (null and 0 for a removal or a non-presence
+   * state), kept for `sinceFor`.
+   */
+  commit(
+    owner: O,
+    clientId: number,
+    json: string,
+    activity: string | null = null,
+    since = 0,
+  ): AwarenessEntry {
     const r = this.#records.get(clientId)
     const now = this.#clock.mono()
     if (r === undefined) {
@@ -102,6 +137,8 @@ export class AwarenessTable<O extends AwarenessOwner> {
         owner,
         lastSentAt: now,
         jitter: Math.random(),
+        activity,
+        since,
       })
       this.#count(owner, 1)
       return { clientId, clock, json }
@@ -115,6 +152,8 @@ export class AwarenessTable<O extends AwarenessOwner> {
     r.owner = owner
     r.lastSentAt = now
     r.jitter = Math.random()
+    r.activity = activity
+    r.since = since
     return { clientId, clock: r.clock, json }
   }
 
@@ -130,6 +169,7 @@ export class AwarenessTable<O extends AwarenessOwner> {
       r.owner = null
       if (r.json === NULL_STATE) continue
       r.json = NULL_STATE
+      r.activity = null
       r.clock = this.#next(r)
       removed.push({ clientId, clock: r.clock, json: NULL_STATE })
     }
@@ -208,6 +248,15 @@ export class AwarenessTable<O extends AwarenessOwner> {
       if (r.owner === owner && r.json !== NULL_STATE) return true
     }
     return false
+  }
+
+  /** The first client ID `owner` holds with a live state (its tab, for signals), or null. */
+  firstLiveOwned(owner: O): number | null {
+    if (!this.#owned.has(owner)) return null
+    for (const [clientId, r] of this.#records) {
+      if (r.owner === owner && r.json !== NULL_STATE) return clientId
+    }
+    return null
   }
 
   /** How many client IDs `owner` holds, live or null. */

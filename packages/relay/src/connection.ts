@@ -32,7 +32,11 @@ const FRAME_REFUSALS: Partial<Record<RelayErrorCode, [CloseCode, RefusalReason]>
   [RelayErrorCode.BadFrame]: [CloseCode.BadFrame, RefusalReason.BadFrame],
   [RelayErrorCode.IdentityMismatch]: [CloseCode.PolicyViolation, RefusalReason.IdentityMismatch],
   [RelayErrorCode.StateTooLarge]: [CloseCode.TooLarge, RefusalReason.StateTooLarge],
-  [RelayErrorCode.DocumentTooLarge]: [CloseCode.TooLarge, RefusalReason.DocumentTooLarge],
+  [RelayErrorCode.ReadOnly]: [CloseCode.ReadOnly, RefusalReason.ReadOnly],
+  [RelayErrorCode.SignalWithoutState]: [
+    CloseCode.PolicyViolation,
+    RefusalReason.SignalWithoutState,
+  ],
   [RelayErrorCode.TooManyClientIds]: [CloseCode.PolicyViolation, RefusalReason.TooManyClientIds],
 }
 
@@ -69,6 +73,11 @@ export interface ConnectionInit {
   readonly coalescer?: WriteCoalescer | undefined
   /** Called once when the connection has left its room. */
   readonly onGone: (connection: Connection) => void
+  /**
+   * Called once when its room let go of it: at once when it left cleanly, after the removal
+   * grace when it left abruptly with live states (see `RoomPeer.released`).
+   */
+  readonly onReleased?: ((connection: Connection) => void) | undefined
 }
 
 export class Connection implements RoomPeer {
@@ -83,6 +92,7 @@ export class Connection implements RoomPeer {
   readonly #rooms: RoomRegistry
   readonly #room: Room
   readonly #onGone: (connection: Connection) => void
+  readonly #onReleased: ((connection: Connection) => void) | undefined
   readonly #limits: ConnectionLimits
   readonly #bucket: TokenBucket
   readonly #metrics: ConnectionMetrics
@@ -99,6 +109,7 @@ export class Connection implements RoomPeer {
     this.#ws = init.ws
     this.#rooms = init.rooms
     this.#onGone = init.onGone
+    this.#onReleased = init.onReleased
     this.#limits = init.limits
     this.#metrics = init.metrics ?? NO_METRICS
     this.#bucket = new TokenBucket(init.limits.messagesPerSecond, init.limits.messageBurst)
@@ -138,6 +149,10 @@ export class Connection implements RoomPeer {
     this.#metrics.frameOut(frame)
     if (this.#coalescer !== undefined) this.#coalescer.hold(socketOf(ws))
     ws.send(frame)
+  }
+
+  released(): void {
+    this.#onReleased?.(this)
   }
 
   ping(): void {

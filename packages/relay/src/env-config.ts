@@ -197,14 +197,14 @@ const LIMIT_VARIABLES = {
       description: 'a TCP connection must complete its HTTP upgrade within this (slowloris)',
     }),
   ),
-  SIGHTLINE_MAX_DOCUMENT_BYTES: integer(
-    'SIGHTLINE_MAX_DOCUMENT_BYTES',
-    'number of bytes',
-    1024,
+  SIGHTLINE_MAX_PENDING_UPGRADES: integer(
+    'SIGHTLINE_MAX_PENDING_UPGRADES',
+    'number of sockets',
+    1,
   ).meta(
     doc({
-      option: 'maxDocumentBytes',
-      description: "bytes of a room's in-memory document (an update beyond it: 4413)",
+      option: 'maxPendingUpgrades',
+      description: 'upgrade requests waiting for admission at once (more: HTTP 503)',
     }),
   ),
   SIGHTLINE_MAX_CLIENT_IDS_PER_CONNECTION: integer(
@@ -272,7 +272,20 @@ export const EnvSchema = z.object({
     'number of seconds',
     0,
     300,
-  ).meta(doc({ option: 'clockToleranceSec', description: 'clock skew allowed on token expiry' })),
+  ).meta(
+    doc({ option: 'clockToleranceSec', description: 'clock skew allowed on token exp/nbf/iat' }),
+  ),
+  SIGHTLINE_JWT_MAX_LIFETIME_SEC: integer(
+    'SIGHTLINE_JWT_MAX_LIFETIME_SEC',
+    'number of seconds',
+    60,
+    31_536_000,
+  ).meta(
+    doc({
+      option: 'maxTokenLifetimeSec',
+      description: 'longest token lifetime accepted, exp - iat (or exp - now); longer: 4401',
+    }),
+  ),
   SIGHTLINE_PING_INTERVAL_MS: integer(
     'SIGHTLINE_PING_INTERVAL_MS',
     'number of milliseconds',
@@ -397,6 +410,7 @@ export function parseRelayEnv(env: Env): EnvConfig {
     jwtPublicKey: e.SIGHTLINE_JWT_PUBLIC_KEY,
     jwtAlgorithm: e.SIGHTLINE_JWT_ALGORITHM,
     clockToleranceSec: e.SIGHTLINE_JWT_CLOCK_TOLERANCE_SEC,
+    maxTokenLifetimeSec: e.SIGHTLINE_JWT_MAX_LIFETIME_SEC,
     pingIntervalMs: e.SIGHTLINE_PING_INTERVAL_MS,
     livenessTimeoutMs: e.SIGHTLINE_LIVENESS_TIMEOUT_MS,
     removalGraceMs: e.SIGHTLINE_REMOVAL_GRACE_MS,
@@ -413,7 +427,7 @@ export function parseRelayEnv(env: Env): EnvConfig {
     maxConnections: e.SIGHTLINE_MAX_CONNECTIONS,
     maxConnectionsPerSubject: e.SIGHTLINE_MAX_CONNECTIONS_PER_SUBJECT,
     handshakeTimeoutMs: e.SIGHTLINE_HANDSHAKE_TIMEOUT_MS,
-    maxDocumentBytes: e.SIGHTLINE_MAX_DOCUMENT_BYTES,
+    maxPendingUpgrades: e.SIGHTLINE_MAX_PENDING_UPGRADES,
     maxClientIdsPerConnection: e.SIGHTLINE_MAX_CLIENT_IDS_PER_CONNECTION,
     maxSendBufferBytes: e.SIGHTLINE_MAX_SEND_BUFFER_BYTES,
     allowedOrigins: e.SIGHTLINE_ALLOWED_ORIGINS,

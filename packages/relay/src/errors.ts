@@ -13,8 +13,10 @@ export const RelayErrorCode = Object.freeze({
   IdentityMismatch: 'identity_mismatch',
   /** An awareness state is larger than `maxStateBytes`. */
   StateTooLarge: 'state_too_large',
-  /** A document update would grow the room's document beyond `maxDocumentBytes`. */
-  DocumentTooLarge: 'document_too_large',
+  /** A client wrote what only the relay writes (the room document, a mailbox room). */
+  ReadOnly: 'read_only',
+  /** A signal from a connection that has no presence state in its room (nobody to name). */
+  SignalWithoutState: 'signal_without_state',
   /** A connection tried to introduce more than `maxClientIdsPerConnection` client IDs. */
   TooManyClientIds: 'too_many_client_ids',
 } as const)

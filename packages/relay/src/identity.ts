@@ -1,6 +1,8 @@
 /**
  * Whether an awareness state may be forwarded for a connection: it must be a valid presence
- * state whose user is the token's subject (and name/avatar where the token carries them).
+ * state whose user is the token's: same id and name, and the token's avatar or, when the token
+ * has no `avatar` claim, no avatar at all (else a state could show another agent's photo, or a
+ * tracking URL, to everyone in the room and in the mailbox list).
  *
  * A state that claims another identity in any field it has is a mismatch (closed with 1008),
  * even when it is incomplete. A state that claims no other identity but is not a complete
@@ -16,7 +18,7 @@ export type IdentityCheck =
 /** True when `state.user` is the identity the token asserts. */
 export function matchesClaims(state: PresenceState, claims: SightlineClaims): boolean {
   if (state.user.id !== claims.sub || state.user.name !== claims.name) return false
-  return claims.avatar === undefined || state.user.avatar === claims.avatar
+  return state.user.avatar === claims.avatar
 }
 
 /** Checks a parsed (non-null) awareness state against the connection's claims. */
@@ -35,5 +37,5 @@ function claimsOtherIdentity(value: unknown, claims: SightlineClaims): boolean {
   const u = user as Record<string, unknown>
   if ('id' in u && u['id'] !== claims.sub) return true
   if ('name' in u && u['name'] !== claims.name) return true
-  return claims.avatar !== undefined && 'avatar' in u && u['avatar'] !== claims.avatar
+  return 'avatar' in u && u['avatar'] !== claims.avatar
 }

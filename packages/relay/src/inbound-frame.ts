@@ -5,11 +5,18 @@
  *                      [varUint 1 step2 | 2 update][varUint8Array update]
  *   1 awareness:       [varUint8Array update]  (zero entries = heartbeat)
  *   3 query-awareness: nothing
+ *   100 signal:        [varUint kind]  (see @sightline/protocol signal.ts)
  *
  * Anything else, trailing bytes, a truncated payload or an entry whose state is not JSON
  * is a malformed frame: RelayError `bad_frame`, which closes the socket with 4400.
  */
-import { type AwarenessEntry, MessageType, readAwarenessUpdate } from '@sightline/protocol'
+import {
+  type AwarenessEntry,
+  MessageType,
+  readAwarenessUpdate,
+  readSignal,
+  type SignalKind,
+} from '@sightline/protocol'
 import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
 import { RelayError, RelayErrorCode } from './errors.js'
@@ -24,6 +31,7 @@ export type InboundFrame =
   | { readonly kind: 'sync-update'; readonly update: Uint8Array }
   | { readonly kind: 'awareness'; readonly entries: readonly ParsedEntry[] }
   | { readonly kind: 'query-awareness' }
+  | { readonly kind: 'signal'; readonly signal: SignalKind }
 
 /** Decodes one inbound frame; throws RelayError `bad_frame` when it is malformed. */
 export function decodeFrame(bytes: Uint8Array): InboundFrame {
@@ -60,6 +68,9 @@ function decode(bytes: Uint8Array): InboundFrame {
     }
     case MessageType.QueryAwareness:
       frame = { kind: 'query-awareness' }
+      break
+    case MessageType.Signal:
+      frame = { kind: 'signal', signal: readSignal(decoder) }
       break
     default:
       throw bad(`unknown message type ${type}`)

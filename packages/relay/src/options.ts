@@ -20,8 +20,14 @@ export interface RelayOptions {
   readonly jwtPublicKey?: string | undefined
   /** Algorithm of `jwtPublicKey`. Default: inferred from the key (Ed25519, P-256, RSA). */
   readonly jwtAlgorithm?: JwtAlgorithm | undefined
-  /** Allowed skew when checking `exp` (and `nbf`), in seconds. Default `5`. */
+  /** Allowed skew when checking `exp`, `nbf` and `iat`, in seconds. Default `5`. */
   readonly clockToleranceSec: number
+  /**
+   * Longest token lifetime accepted, in seconds: `exp - iat`, or `exp - now` for a token
+   * without `iat`; a longer-lived token is refused with 4401 (a leaked token must not work for
+   * years). Default `86400` (24 h; the helpdesk should mint tokens of minutes).
+   */
+  readonly maxTokenLifetimeSec: number
   /** A connection silent this long (ms) gets one WebSocket ping. Default `5000`. */
   readonly pingIntervalMs: number
   /**
@@ -91,11 +97,11 @@ export interface RelayOptions {
    */
   readonly handshakeTimeoutMs: number
   /**
-   * Bytes of a room's document (in memory only; it carries ephemeral signals such as "a
-   * reply was sent"). An update that would grow it beyond this is not applied and its sender
-   * is closed with 4413. Default `262144` (256 KiB; the reply log is a few KiB).
+   * Sockets that sent an upgrade request and are not admitted yet (token being verified, or
+   * refused and given `REFUSED_CLOSE_WAIT_MS` to answer the close); past this, upgrade requests
+   * get HTTP 503 at once. Default `2000`.
    */
-  readonly maxDocumentBytes: number
+  readonly maxPendingUpgrades: number
   /**
    * Awareness client IDs one connection may introduce (a tab uses one); the next closes it
    * with 1008. Default `4`.
@@ -133,6 +139,7 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   host: '127.0.0.1',
   port: 1234,
   clockToleranceSec: 5,
+  maxTokenLifetimeSec: 86_400,
   pingIntervalMs: 5000,
   livenessTimeoutMs: 10_000,
   refreshIntervalMs: 15_000,
@@ -147,11 +154,14 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   maxConnections: 20_000,
   maxConnectionsPerSubject: 50,
   handshakeTimeoutMs: 10_000,
-  maxDocumentBytes: 262_144,
+  maxPendingUpgrades: 2000,
   maxClientIdsPerConnection: 4,
   maxSendBufferBytes: 1_048_576,
   requireOrigin: false,
 })
+
+/** Shortest HS256 secret accepted, in bytes (RFC 7518 3.2: at least the hash size). */
+export const MIN_JWT_SECRET_BYTES = 32
 
 /** y-protocols receivers drop a peer whose state was not renewed for this long (ms). */
 export const AWARENESS_OUTDATED_TIMEOUT_MS = 30_000
@@ -184,6 +194,12 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
   if (!o.jwtSecret && !o.jwtPublicKey)
     fail('set jwtSecret (HS256) or jwtPublicKey (EdDSA/ES256/RS256)')
   if (o.jwtSecret && o.jwtPublicKey) fail('set only one of jwtSecret and jwtPublicKey')
+  if (o.jwtSecret && Buffer.byteLength(o.jwtSecret) < MIN_JWT_SECRET_BYTES) {
+    fail(
+      `SIGHTLINE_JWT_SECRET (jwtSecret) must be at least ${MIN_JWT_SECRET_BYTES} bytes, got ` +
+        `${Buffer.byteLength(o.jwtSecret)}; make one with: openssl rand -hex 32`,
+    )
+  }
   if (o.jwtAlgorithm !== undefined && !JWT_ALGORITHMS.includes(o.jwtAlgorithm)) {
     fail(`jwtAlgorithm must be one of ${JWT_ALGORITHMS.join(', ')}`)
   }
@@ -225,7 +241,8 @@ function checkLimits(o: RelayOptions, fail: (message: string) => void): void {
     'maxConnections',
     'maxConnectionsPerSubject',
     'handshakeTimeoutMs',
-    'maxDocumentBytes',
+    'maxPendingUpgrades',
+    'maxTokenLifetimeSec',
     'maxClientIdsPerConnection',
     'maxSendBufferBytes',
   ] as const) {

@@ -35,8 +35,12 @@ export const RefusalReason = Object.freeze({
   FrameTooLarge: 'frame_too_large',
   /** An awareness state over `maxStateBytes` (4413). */
   StateTooLarge: 'state_too_large',
-  /** A document update that would grow the room's document over `maxDocumentBytes` (4413). */
-  DocumentTooLarge: 'document_too_large',
+  /** A write to the room document, or a signal in a read-only mailbox room (4405). */
+  ReadOnly: 'read_only',
+  /** A signal from a connection with no presence state in its room (1008). */
+  SignalWithoutState: 'signal_without_state',
+  /** More upgraded sockets waiting for admission than `maxPendingUpgrades` (HTTP 503). */
+  TooManyPending: 'too_many_pending',
   /** More than `maxClientIdsPerConnection` awareness client IDs introduced (1008). */
   TooManyClientIds: 'too_many_client_ids',
   /** More messages than the connection's token bucket allows (4429). */

@@ -50,6 +50,19 @@ export interface RelayHandle {
 const CLOSE_GRACE_MS = 1000
 
 /**
+ * A refused socket whose peer does not answer the close frame within this (ms) is destroyed
+ * (ws would wait 30 s): a refusal must not hold relay resources.
+ */
+export const REFUSED_CLOSE_WAIT_MS = 1000
+
+/** How often (ms) Node checks HTTP requests against their timeout (Node's default: 30 s). */
+const REQUEST_CHECK_INTERVAL_MS = 1000
+
+/** The answer to an upgrade refused before it is taken (too many pending): no WebSocket. */
+const BUSY_RESPONSE =
+  'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'
+
+/**
  * `ws` refuses (1009) messages over this many times `maxFrameBytes` before buffering them;
  * between the two the relay's own check closes with 4413.
  */
@@ -63,6 +76,13 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   const summaries = new MailboxSummaries()
   const rooms = new RoomRegistry(options, summaries)
   const connections = new Set<Connection>()
+  /**
+   * Admitted connections not yet released by their room: open ones plus abrupt leavers
+   * whose states are held through the removal grace. Budgets count these.
+   */
+  let held = 0
+  /** Sockets between their upgrade request and admission or destruction. */
+  let pending = 0
   const coalescer = new WriteCoalescer()
   const subjects = new SubjectCounts()
   const originAllowed = createOriginCheck(options)
@@ -84,6 +104,10 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   /** A connection has left its room (one function for all: no closure per connection). */
   const onGone = (c: Connection) => {
     connections.delete(c)
+  }
+  /** Its room let go of it (after the removal grace, if it left abruptly with states). */
+  const onReleased = (c: Connection) => {
+    held--
     subjects.remove(c.subject)
   }
   /**
@@ -92,6 +116,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
    */
   const open = (ws: WebSocket, id: string, room: string, claims: SightlineClaims) => {
     subjects.add(claims.sub)
+    held++
     const connection = new Connection({
       id,
       ws,
@@ -103,6 +128,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
       metrics,
       coalescer,
       onGone,
+      onReleased,
     })
     connections.add(connection)
     metrics.admitted()
@@ -120,6 +146,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
     metrics.refused(reason)
     metrics.closeSent(code)
     ws.close(code, CloseReason[code])
+    setTimeout(() => ws.terminate(), REFUSED_CLOSE_WAIT_MS).unref()
   }
   /** The one place a socket is dropped before its upgrade completed (no close code possible). */
   const dropHandshake = (socket: Duplex, reason: RefusalReason) => {
@@ -131,18 +158,41 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   // /readyz turns 503 as soon as close() begins; /metrics moves to its own server if asked.
   const ready = () => !closing
   const ownMetricsServer = options.metricsPort !== undefined
+  // Every request, body included, must be complete within the handshake timeout; Node checks
+  // that only every `connectionsCheckingInterval`, so it is shortened from its 30 s default.
+  const serverOptions = {
+    requestTimeout: options.handshakeTimeoutMs,
+    headersTimeout: options.handshakeTimeoutMs,
+    connectionsCheckingInterval: Math.min(REQUEST_CHECK_INTERVAL_MS, options.handshakeTimeoutMs),
+  }
   const server = createServer(
+    serverOptions,
     httpHandler({ ready, metrics: ownMetricsServer ? null : metrics.registry }),
   )
   const metricsServer = ownMetricsServer
-    ? createServer(httpHandler({ ready, metrics: metrics.registry }))
+    ? createServer(serverOptions, httpHandler({ ready, metrics: metrics.registry }))
     : null
   const handshakes = guardHandshakes(server, options.handshakeTimeoutMs, (socket) =>
     dropHandshake(socket, RefusalReason.HandshakeTimeout),
   )
+  /** The socket is admitted, refused and gone, or dropped: it no longer waits. */
+  const settled = () => {
+    pending--
+  }
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     handshakes.settle(socket)
     socket.on('error', destroyOnError)
+    // Verifying a token is asynchronous: cap the sockets waiting for it (or for a refused
+    // client to answer its close), so a flood of upgrades cannot pile up.
+    if (pending >= options.maxPendingUpgrades) {
+      log.info({ reason: RefusalReason.TooManyPending }, 'dropped before upgrade')
+      metrics.refused(RefusalReason.TooManyPending)
+      socket.once('finish', destroyOnError)
+      socket.end(BUSY_RESPONSE)
+      return
+    }
+    pending++
+    socket.once('close', settled)
     admit(req.url ?? '/', verifier, originAllowed(req.headers.origin)).then(
       (admission) => {
         if (closing) {
@@ -162,7 +212,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
           const sub = admission.claims.sub
           const full = checkCapacity(
             {
-              connections: connections.size,
+              connections: held,
               rooms: rooms.size,
               inRoom: rooms.peersIn(admission.room),
               ofSubject: subjects.of(sub),
@@ -173,6 +223,8 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
             refuse(ws, { conn: id, room: admission.room }, full.code, full.reason)
             return
           }
+          socket.off('close', settled)
+          settled()
           open(ws, id, admission.room, admission.claims)
         })
       },
@@ -234,7 +286,10 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   }
 }
 
-/** A socket error listener shared by all sockets (a closure would keep the request alive). */
+/**
+ * Destroys the socket it listens on: shared by all sockets (a closure would keep the request
+ * alive), on `error`, and on `finish` of a refusal written before any upgrade.
+ */
 function destroyOnError(this: Duplex): void {
   this.destroy()
 }

@@ -61,9 +61,12 @@ export class RoomRegistry {
     this.#observer?.deleted(room)
   }
 
-  /** Connections in the room named `name` (0 when it does not exist). */
+  /**
+   * Connections the room named `name` holds: connected, plus abrupt leavers whose states it
+   * still keeps (0 when it does not exist).
+   */
   peersIn(name: string): number {
-    return this.#rooms.get(name)?.size ?? 0
+    return this.#rooms.get(name)?.held ?? 0
   }
 
   values(): IterableIterator<Room> {

@@ -1,23 +1,22 @@
 /**
- * One room: the connections in it, its Y.Doc (y-protocols sync) and its awareness table.
- * The room forwards bytes: each outgoing frame is encoded once and the same bytes go to
- * every other connection; nothing is echoed to its sender.
+ * One room: the connections in it, its awareness table and its relay-written document
+ * (room-document.ts). The room forwards bytes: each outgoing frame is encoded once and the
+ * same bytes go to every other connection; nothing is echoed to its sender.
  */
 import {
+  type AwarenessEntry,
   encodeAwarenessFrame,
   HEARTBEAT_FRAME,
-  MessageType,
   type SightlineClaims,
+  SignalKind,
 } from '@sightline/protocol'
-import * as encoding from 'lib0/encoding'
-import * as syncProtocol from 'y-protocols/sync'
-import * as Y from 'yjs'
 import { type AwarenessOwner, AwarenessTable, NULL_STATE } from './awareness-table.js'
 import { RelayError, RelayErrorCode } from './errors.js'
 import { checkIdentity } from './identity.js'
 import { decodeFrame, type ParsedEntry } from './inbound-frame.js'
 import { DEFAULT_OPTIONS, type RelayOptions, removalGraceOf } from './options.js'
 import { RefreshBatch } from './refresh-batch.js'
+import { isEmptyUpdate, REPLY_SIGNAL_INTERVAL_MS, RoomDocument } from './room-document.js'
 
 /**
  * What a room enforces on what its peers write, and how long it keeps the states of a peer
@@ -26,7 +25,6 @@ import { RefreshBatch } from './refresh-batch.js'
 export type RoomLimits = Pick<
   RelayOptions,
   | 'maxStateBytes'
-  | 'maxDocumentBytes'
   | 'maxClientIdsPerConnection'
   | 'removalGraceMs'
   | 'livenessTimeoutMs'
@@ -38,6 +36,12 @@ export interface RoomPeer extends AwarenessOwner {
   readonly id: string
   readonly claims: SightlineClaims
   send(frame: Uint8Array): void
+  /**
+   * The room let go of this peer for good: it left, and whatever states it left live were
+   * removed (after the removal grace when it left abruptly). Until then it still counts
+   * toward its subject's and the relay's budgets.
+   */
+  released?(): void
 }
 
 /** The result of handling one inbound frame. */
@@ -52,13 +56,16 @@ const NOTHING_FORGED: ReceiveResult = Object.freeze({ forged: 0 })
 export interface RoomHooks {
   /** Called after the room's awareness states changed and the change was broadcast. */
   readonly onAwarenessChange?: ((room: Room) => void) | undefined
-  /** False: clients may write no awareness state here (a room of relay-owned states). */
+  /**
+   * False: a read-only room of relay-owned states (a mailbox list): client awareness entries
+   * are forged writes, signals are refused (4405).
+   */
   readonly clientStates?: boolean | undefined
 }
 
 export class Room {
   readonly name: string
-  readonly doc = new Y.Doc()
+  readonly document: RoomDocument
   readonly awareness = new AwarenessTable<RoomPeer>()
   readonly #peers = new Set<RoomPeer>()
   readonly #limits: RoomLimits
@@ -69,12 +76,8 @@ export class Room {
    * grace per room, so insertion order is due order.
    */
   readonly #leaving = new Map<RoomPeer, number>()
-  /**
-   * An upper estimate of the document's encoded size: exact after a recount, then plus the
-   * size of every update applied since. Recounted (one full encode) only when it would pass
-   * the limit, so the check costs one addition per update.
-   */
-  #docBytes = 0
+  /** When (monotonic ms) each peer's last reply signal was accepted. */
+  readonly #lastSignal = new WeakMap<RoomPeer, number>()
   readonly #hooks: RoomHooks
 
   constructor(name: string, limits: RoomLimits = DEFAULT_OPTIONS, hooks: RoomHooks = {}) {
@@ -82,29 +85,26 @@ export class Room {
     this.#limits = limits
     this.#graceMs = removalGraceOf(limits)
     this.#hooks = hooks
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, MessageType.Sync)
-      syncProtocol.writeUpdate(encoder, update)
-      this.broadcast(encoding.toUint8Array(encoder), origin)
-    })
+    // Relay-written changes go to every peer, the one whose signal caused them included.
+    this.document = new RoomDocument((frame) => this.broadcast(frame, null))
   }
 
   get size(): number {
     return this.#peers.size
   }
 
-  /** Adds `peer` and sends it sync step 1, sync step 2 and every current state. */
+  /** Peers connected plus abrupt leavers whose states are still held (what the room costs). */
+  get held(): number {
+    return this.#peers.size + this.#leaving.size
+  }
+
+  /**
+   * Adds `peer` and sends it the document (sync step 2) and every current state. No sync
+   * step 1: the relay wants nothing of a client's document.
+   */
   join(peer: RoomPeer): void {
     this.#peers.add(peer)
-    const step1 = encoding.createEncoder()
-    encoding.writeVarUint(step1, MessageType.Sync)
-    syncProtocol.writeSyncStep1(step1, this.doc)
-    peer.send(encoding.toUint8Array(step1))
-    const step2 = encoding.createEncoder()
-    encoding.writeVarUint(step2, MessageType.Sync)
-    syncProtocol.writeSyncStep2(step2, this.doc)
-    peer.send(encoding.toUint8Array(step2))
+    peer.send(this.document.fullStateFrame())
     const states = this.awareness.snapshot()
     if (states.length > 0) peer.send(encodeAwarenessFrame(states))
   }
@@ -149,17 +149,24 @@ export class Room {
 
   /**
    * Handles one frame from `peer`. Throws RelayError `bad_frame` (malformed frame or state),
-   * `identity_mismatch`, `state_too_large`, `document_too_large` or `too_many_client_ids`;
-   * then nothing of that frame has been applied or forwarded.
+   * `identity_mismatch`, `state_too_large`, `too_many_client_ids`, `read_only` (a document
+   * write, or a signal in a read-only room) or `signal_without_state`; then nothing of that
+   * frame has been applied or forwarded.
    */
   receive(peer: RoomPeer, bytes: Uint8Array): ReceiveResult {
     const frame = decodeFrame(bytes)
     switch (frame.kind) {
       case 'sync-step1':
-        peer.send(this.#syncStep2For(frame.stateVector))
+        peer.send(this.document.answerStep1(frame.stateVector))
         return NOTHING_FORGED
       case 'sync-update':
-        this.#applyUpdate(peer, frame.update)
+        // An up-to-date client's empty step 2 is harmless; any content is a write.
+        if (!isEmptyUpdate(frame.update)) {
+          throw new RelayError(RelayErrorCode.ReadOnly, 'the room document is written by the relay')
+        }
+        return NOTHING_FORGED
+      case 'signal':
+        this.#receiveSignal(peer, frame.signal)
         return NOTHING_FORGED
       case 'awareness':
         if (frame.entries.length === 0) {
@@ -194,25 +201,58 @@ export class Room {
 
   /** Frees the room (its last peer left): states kept for abrupt leavers go with it. */
   destroy(): void {
+    for (const peer of this.#leaving.keys()) peer.released?.()
     this.#leaving.clear()
-    this.doc.destroy()
+    this.document.destroy()
   }
 
   /** Releases what `peer` owns; one frame of removals (fresh clocks) to everyone else. */
   #release(peer: RoomPeer): void {
     const removed = this.awareness.release(peer)
+    peer.released?.()
     if (removed.length > 0) {
       this.broadcast(encodeAwarenessFrame(removed), peer)
       this.#hooks.onAwarenessChange?.(this)
     }
   }
 
+  /**
+   * A reply signal: the relay appends the entry, naming the sender from its token and its
+   * tab from the client ID it owns. At most one per REPLY_SIGNAL_INTERVAL_MS per connection;
+   * closer ones are dropped (a double click, or a flood).
+   */
+  #receiveSignal(peer: RoomPeer, kind: SignalKind): void {
+    if (this.#hooks.clientStates === false) {
+      throw new RelayError(RelayErrorCode.ReadOnly, 'signals are not taken in a mailbox room')
+    }
+    if (kind !== SignalKind.ReplySent) return
+    const clientId = this.awareness.firstLiveOwned(peer)
+    if (clientId === null) {
+      throw new RelayError(
+        RelayErrorCode.SignalWithoutState,
+        'a reply signal needs a presence state in the room',
+      )
+    }
+    const now = performance.now()
+    const last = this.#lastSignal.get(peer)
+    if (last !== undefined && now - last < REPLY_SIGNAL_INTERVAL_MS) return
+    this.#lastSignal.set(peer, now)
+    const { sub, name, avatar } = peer.claims
+    this.document.appendReply(
+      avatar === undefined
+        ? { userId: sub, name, clientId }
+        : { userId: sub, name, avatar, clientId },
+    )
+  }
+
   #receiveAwareness(peer: RoomPeer, entries: readonly ParsedEntry[]): ReceiveResult {
     // Every entry in a room of relay-owned states is an attempt to write someone else's.
     if (this.#hooks.clientStates === false) return { forged: entries.length }
     let forged = 0
-    const writes: { clientId: number; json: string }[] = []
+    const writes: { clientId: number; json: string; activity: string | null; since: number }[] = []
     let introduced: Set<number> | undefined
+    /** The writer's own entries whose `since` the relay changed: it must learn the value. */
+    let corrected: AwarenessEntry[] | undefined
     for (const entry of entries) {
       if (Buffer.byteLength(entry.json) > this.#limits.maxStateBytes) {
         throw new RelayError(RelayErrorCode.StateTooLarge, 'awareness state too large')
@@ -221,6 +261,8 @@ export class Room {
       if (verdict === 'forged') forged++
       if (verdict !== 'write') continue
       let json = entry.json
+      let activity: string | null = null
+      let since = 0
       if (json !== NULL_STATE) {
         const check = checkIdentity(entry.value, peer.claims)
         if (!check.ok && check.reason === 'mismatch') {
@@ -229,8 +271,21 @@ export class Room {
             'awareness state names another user',
           )
         }
-        // Not a presence state (yet): never forwarded; it withdraws what its owner had set.
-        if (!check.ok) json = NULL_STATE
+        if (check.ok) {
+          // "Started replying first" is ordered by `since`: checked against the relay's clock.
+          activity = check.state.activity
+          since = this.awareness.sinceFor(entry.clientId, activity, check.state.since)
+          if (check.state.since !== since) {
+            json = withSince(entry.value, since)
+            // With the writer's own clock: y-protocols ignores it (not newer than its own
+            // state); the Sightline client reads the corrected `since` from it.
+            corrected ??= []
+            corrected.push({ clientId: entry.clientId, clock: entry.clock, json })
+          }
+        } else {
+          // Not a presence state (yet): never forwarded; it withdraws what its owner had set.
+          json = NULL_STATE
+        }
       }
       if (json === NULL_STATE && !this.awareness.isLive(entry.clientId)) continue
       if (this.awareness.ownerOf(entry.clientId) !== peer) {
@@ -242,41 +297,21 @@ export class Room {
         )
           throw new RelayError(RelayErrorCode.TooManyClientIds, 'too many awareness client IDs')
       }
-      writes.push({ clientId: entry.clientId, json })
+      writes.push({ clientId: entry.clientId, json, activity, since })
     }
     if (writes.length > 0) {
-      const out = writes.map((e) => this.awareness.commit(peer, e.clientId, e.json))
+      const out = writes.map((e) =>
+        this.awareness.commit(peer, e.clientId, e.json, e.activity, e.since),
+      )
       this.broadcast(encodeAwarenessFrame(out), peer)
+      if (corrected !== undefined) peer.send(encodeAwarenessFrame(corrected))
       this.#hooks.onAwarenessChange?.(this)
     }
     return forged === 0 ? NOTHING_FORGED : { forged }
   }
+}
 
-  #syncStep2For(stateVector: Uint8Array): Uint8Array {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.Sync)
-    encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
-    try {
-      encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(this.doc, stateVector))
-    } catch (cause) {
-      throw new RelayError(RelayErrorCode.BadFrame, 'malformed state vector', { cause })
-    }
-    return encoding.toUint8Array(encoder)
-  }
-
-  #applyUpdate(peer: RoomPeer, update: Uint8Array): void {
-    const max = this.#limits.maxDocumentBytes
-    if (this.#docBytes + update.byteLength > max) {
-      this.#docBytes = Y.encodeStateAsUpdate(this.doc).byteLength
-      if (this.#docBytes + update.byteLength > max) {
-        throw new RelayError(RelayErrorCode.DocumentTooLarge, 'room document would grow too large')
-      }
-    }
-    try {
-      Y.applyUpdate(this.doc, update, peer)
-    } catch (cause) {
-      throw new RelayError(RelayErrorCode.BadFrame, 'malformed document update', { cause })
-    }
-    this.#docBytes += update.byteLength
-  }
+/** The JSON of presence state `value` with its `since` replaced (other fields, order kept). */
+function withSince(value: unknown, since: number): string {
+  return JSON.stringify({ ...(value as Record<string, unknown>), since })
 }

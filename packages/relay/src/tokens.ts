@@ -1,14 +1,16 @@
 /**
  * Token verification. The relay accepts exactly one algorithm, fixed by its configuration
  * (HS256 for a shared secret; EdDSA, ES256 or RS256 for a public key); the token's own `alg`
- * header is only compared against it, never trusted. `exp` is required.
+ * header is only compared against it, never trusted. `exp` is required; the lifetime
+ * (`exp - iat`, or `exp - now` without `iat`) may not exceed `maxTokenLifetimeSec`, and `iat`
+ * may not lie in the future beyond the clock tolerance.
  */
 import { createPublicKey } from 'node:crypto'
 import { PresenceLimits, type SightlineClaims } from '@sightline/protocol'
 import { type CryptoKey, importJWK, importSPKI, type JWK, jwtVerify } from 'jose'
 import { z } from 'zod'
 import { RelayError, RelayErrorCode } from './errors.js'
-import type { JwtAlgorithm, RelayOptions } from './options.js'
+import { DEFAULT_OPTIONS, type JwtAlgorithm, type RelayOptions } from './options.js'
 
 /** Checks a token and returns its claims; rejects with a RelayError `bad_token`. */
 export interface TokenVerifier {
@@ -22,13 +24,15 @@ const ClaimsSchema = z.object({
   avatar: z.string().min(1).max(PresenceLimits.avatarLength).optional(),
   rooms: z.array(z.string().min(1).max(300)).max(1000),
   exp: z.number(),
+  iat: z.number().optional(),
 })
 
 type KeyMaterial = Uint8Array | CryptoKey | JWK
 
 /** Builds the verifier for the configured key. Rejects with `config` when the key is unusable. */
 export async function createTokenVerifier(
-  options: Pick<RelayOptions, 'jwtSecret' | 'jwtPublicKey' | 'jwtAlgorithm' | 'clockToleranceSec'>,
+  options: Pick<RelayOptions, 'jwtSecret' | 'jwtPublicKey' | 'jwtAlgorithm' | 'clockToleranceSec'> &
+    Partial<Pick<RelayOptions, 'maxTokenLifetimeSec'>>,
 ): Promise<TokenVerifier> {
   let key: KeyMaterial
   let algorithm: 'HS256' | JwtAlgorithm
@@ -40,6 +44,7 @@ export async function createTokenVerifier(
   } else {
     throw new RelayError(RelayErrorCode.Config, 'no token key configured (secret or public key)')
   }
+  const maxLifetime = options.maxTokenLifetimeSec ?? DEFAULT_OPTIONS.maxTokenLifetimeSec
   const verifyOptions = {
     algorithms: [algorithm],
     requiredClaims: ['exp', 'sub'],
@@ -63,9 +68,30 @@ export async function createTokenVerifier(
           cause: claims.error,
         })
       }
-      const { sub, name, avatar, rooms, exp } = claims.data
+      const { sub, name, avatar, rooms, exp, iat } = claims.data
+      checkLifetime(exp, iat, options.clockToleranceSec, maxLifetime)
       return avatar === undefined ? { sub, name, rooms, exp } : { sub, name, avatar, rooms, exp }
     },
+  }
+}
+
+/** Refuses a token issued in the future or living longer than `maxTokenLifetimeSec`. */
+function checkLifetime(
+  exp: number,
+  iat: number | undefined,
+  clockToleranceSec: number,
+  maxTokenLifetimeSec: number,
+): void {
+  const now = Date.now() / 1000
+  if (iat !== undefined && iat > now + clockToleranceSec) {
+    throw new RelayError(RelayErrorCode.BadToken, 'token rejected: iat lies in the future')
+  }
+  const lifetime = iat === undefined ? exp - now : exp - iat
+  if (lifetime > maxTokenLifetimeSec) {
+    throw new RelayError(
+      RelayErrorCode.BadToken,
+      `token rejected: lifetime ${Math.round(lifetime)} s exceeds ${maxTokenLifetimeSec} s`,
+    )
   }
 }
 

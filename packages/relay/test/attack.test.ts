@@ -134,23 +134,21 @@ describe('frame attacks', () => {
     expect(b.watcher.states.has(70)).toBe(false)
   })
 
-  it('a document update beyond the room limit: 4413, not applied', async () => {
-    const relay = await startRelay({ maxDocumentBytes: 8192 })
+  it("any document write: 4405, not applied (the document is the relay's)", async () => {
+    const relay = await startRelay()
     const room = uniqueRoom()
     const b = await bystanders(relay, room)
+    const framesBefore = b.watcher.frames.length
     const mallory = await join(relay, room, 'mallory')
     mallory.send(updateFrame(textUpdate(3000, 'small')))
-    await settle(mallory)
-    const framesBefore = b.watcher.frames.length
-    mallory.send(updateFrame(textUpdate(6000, 'big')))
-    expect(await mallory.closed()).toBe(CloseCode.TooLarge)
+    expect(await mallory.closed()).toBe(CloseCode.ReadOnly)
     await b.stillServed()
-    // The watcher got the first update only, and a newcomer's copy of the document lacks the second.
+    // Nothing but awareness reached the watcher, and a newcomer's document is empty.
+    expect(b.watcher.frames.slice(framesBefore).map((f) => f[0])).not.toContain(0)
     const newcomer = await join(relay, room, 'erin')
     await settle(newcomer)
-    const received = newcomer.frames.reduce((n, f) => n + f.length, 0)
-    expect(received).toBeLessThan(6000)
-    expect(b.watcher.frames.slice(framesBefore).every((f) => f.length < 6000)).toBe(true)
+    // Sync step 2 of an empty document: [sync, step 2, 2 bytes: no structs, no deletes].
+    expect(newcomer.frames.filter((f) => f[0] === 0)).toEqual([Uint8Array.of(0, 1, 2, 0, 0)])
   })
 
   it.each([
@@ -193,7 +191,10 @@ describe('resource attacks', () => {
       pingIntervalMs: 1000,
       livenessTimeoutMs: 5000,
       maxSendBufferBytes: 256 * 1024,
-      maxDocumentBytes: 256 * 1024 * 1024,
+      maxFrameBytes: 128 * 1024,
+      maxStateBytes: 64 * 1024,
+      messagesPerSecond: 100_000,
+      messageBurst: 100_000,
     })
     const room = uniqueRoom()
     const b = await bystanders(relay, room)
@@ -204,7 +205,12 @@ describe('resource attacks', () => {
     // paused reader are full and its queue in the relay passes the bound.
     for (let batch = 0; batch < 150 && relay.stats().connections === connections; batch++) {
       const seen = b.watcher.frames.length
-      for (let i = 0; i < 3; i++) b.writer.send(updateFrame(textUpdate(60_000, `k${batch}-${i}`)))
+      for (let i = 0; i < 3; i++) {
+        b.writer.setState(11, 1000 + batch * 3 + i, {
+          ...presence('alice'),
+          padding: `${batch}-${i}`.padEnd(60_000, 'x'),
+        })
+      }
       await expect.poll(() => b.watcher.frames.length, { interval: 5 }).toBe(seen + 3)
     }
     await expect.poll(() => relay.stats().connections).toBe(connections - 1)

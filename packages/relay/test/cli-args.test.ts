@@ -108,7 +108,9 @@ describe('command line', () => {
   })
 
   it('redacts the secret in the configuration it logs', () => {
-    const logged = redactedOptions(run(['--jwt-secret', 'top-secret-value-1234567890']).options)
+    const logged = redactedOptions(
+      run(['--jwt-secret', 'top-secret-value-1234567890-abcdef']).options,
+    )
     expect(logged['jwtSecret']).toBe('[redacted]')
     expect(JSON.stringify(logged)).not.toContain('top-secret')
     expect(logged['pingIntervalMs']).toBe(5000)

@@ -68,7 +68,8 @@ export function presence(sub: string, patch: Partial<PresenceState> = {}): Prese
     user: { id: sub, name: nameOf(sub) },
     activity: 'viewing',
     away: false,
-    since: 1,
+    // Now, as a tab with a sane clock says (the relay stamps its own past a small tolerance).
+    since: Date.now(),
     ...patch,
   }
 }

@@ -1,19 +1,38 @@
 /**
  * Property test over real sockets: 10,000 random and mutated frames (bit flips, truncation,
- * wrong lengths, huge varints, splices) sent to one relay. Every frame is followed by a
+ * wrong lengths, huge varints, splices) sent to one relay, seeded with presence traffic and
+ * with document traffic (sync step 1, reply signals, and every kind of hostile Yjs update:
+ * conflicting inserts, pending structs, sub-documents, forged and deleted reply entries). Every frame is followed by a
  * WebSocket ping, so each one is handled before the next: a pong means the connection
  * survived it, a close gives its code, and a closed connection is replaced by a fresh one.
  * The relay must keep serving, close only with documented codes (never 1011, which would be
- * an exception), and nothing from the fuzzed room may reach a watcher in another room.
+ * an exception), nothing from the fuzzed room may reach a watcher in another room, and the
+ * fuzzed room's document holds only what the relay wrote: reply entries naming the fuzzer.
  */
-import { CloseCode, encodeAwarenessFrame, HEARTBEAT_FRAME, MessageType } from '@sightline/protocol'
+import {
+  CloseCode,
+  encodeAwarenessFrame,
+  encodeSignalFrame,
+  HEARTBEAT_FRAME,
+  MessageType,
+  REPLIES_KEY,
+  SignalKind,
+} from '@sightline/protocol'
 import fc from 'fast-check'
+import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import WebSocket from 'ws'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import type { RelayHandle } from '../src/index.js'
+import {
+  conflictingInsertsFrame,
+  deleteItemsFrame,
+  forgedReplyFrame,
+  pendingUpdateFrame,
+  subdocumentsFrame,
+} from './doc-frames.js'
 import { join, mintToken, presence, settle, startRelay, uniqueRoom } from './fixtures.js'
 import { textUpdate, updateFrame } from './helpers.js'
 
@@ -37,6 +56,12 @@ const seeds: Uint8Array[] = [
   Uint8Array.of(MessageType.QueryAwareness),
   syncStep1(),
   updateFrame(textUpdate(40)),
+  encodeSignalFrame(SignalKind.ReplySent),
+  conflictingInsertsFrame(16),
+  pendingUpdateFrame(77, 8),
+  subdocumentsFrame(4),
+  forgedReplyFrame({ userId: 'bob', name: 'Bob', at: 1, clientId: 1 }),
+  deleteItemsFrame(424242, 2),
 ]
 
 /** A varint of 5-12 bytes, often far beyond 32 bits. */
@@ -92,6 +117,7 @@ const EXPECTED_CODES = new Set<number>([
   CloseCode.BadFrame,
   CloseCode.PolicyViolation,
   CloseCode.TooLarge,
+  CloseCode.ReadOnly,
 ])
 
 /** One fuzzing socket: sends a frame, then a ping; resolves with null (pong) or a close code. */
@@ -159,6 +185,8 @@ describe('random and mutated frames over real sockets', () => {
     await settle(watcher)
     const watcherFrames = watcher.frames.length
     const watcherAwareness = watcher.awareness.length
+    // A stock-style reader of the fuzzed room's document (applies every sync frame it gets).
+    const docWatcher = await join(relay, fuzzRoom, 'docwatcher')
     const fuzzer = new Fuzzer(relay, fuzzRoom, await mintToken({ sub: 'mallory' }))
     onTestFinished(() => fuzzer.close())
 
@@ -197,5 +225,18 @@ describe('random and mutated frames over real sockets', () => {
     expect(heard.length).toBe(watcher.frames.length - watcherFrames)
     expect(heard.flat().every((e) => e.clientId === 41)).toBe(true)
     expect(watcher.closeCode).toBeUndefined()
+    // The fuzzed room's document: only reply entries the relay wrote for the fuzzer.
+    const doc = new Y.Doc()
+    for (const f of docWatcher.frames) {
+      if (f[0] !== MessageType.Sync) continue
+      const decoder = decoding.createDecoder(f)
+      decoding.readVarUint(decoder)
+      syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, null)
+    }
+    const log = doc.getArray(REPLIES_KEY).toJSON() as { userId: string; name: string }[]
+    expect(log.length).toBeGreaterThan(0)
+    expect(log.every((e) => e.userId === 'mallory' && e.name === 'Mallory')).toBe(true)
+    expect(doc.share.size).toBe(1)
+    expect(docWatcher.closeCode).toBeUndefined()
   }, 120_000)
 })

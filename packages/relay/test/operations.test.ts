@@ -109,9 +109,9 @@ describe('/metrics', () => {
     expect(metric(text, 'sightline_relay_connections_admitted_total')).toBe(2)
     expect(metric(text, 'sightline_relay_frames_received_total', 'type="awareness"')).toBe(1)
     expect(metric(text, 'sightline_relay_frames_received_total', 'type="heartbeat"')).toBe(1)
-    // The heartbeat answer, and sync step 1 + 2 to each joiner.
+    // The heartbeat answer, and sync step 2 (the relay-written document) to each joiner.
     expect(metric(text, 'sightline_relay_frames_sent_total', 'type="heartbeat"')).toBe(1)
-    expect(metric(text, 'sightline_relay_frames_sent_total', 'type="sync"')).toBe(4)
+    expect(metric(text, 'sightline_relay_frames_sent_total', 'type="sync"')).toBe(2)
     // Alice's state forwarded to Bob once.
     expect(metric(text, 'sightline_relay_frames_sent_total', 'type="awareness"')).toBe(1)
     expect(metric(text, 'sightline_relay_received_bytes_total')).toBeGreaterThan(3)

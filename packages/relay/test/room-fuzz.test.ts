@@ -3,11 +3,25 @@
  * RelayError the connection maps to a close code (never another exception, which would be
  * a 1011), and another room never hears of it.
  */
-import { encodeAwarenessFrame, HEARTBEAT_FRAME, type SightlineClaims } from '@sightline/protocol'
+import {
+  encodeAwarenessFrame,
+  encodeSignalFrame,
+  HEARTBEAT_FRAME,
+  type SightlineClaims,
+  SignalKind,
+} from '@sightline/protocol'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isRelayError } from '../src/errors.js'
 import { Room, type RoomPeer } from '../src/room.js'
+import {
+  conflictingInsertsFrame,
+  deleteItemsFrame,
+  forgedReplyFrame,
+  pendingUpdateFrame,
+  step1Frame,
+  subdocumentsFrame,
+} from './doc-frames.js'
 import { presence } from './fixtures.js'
 
 function peer(sub: string): RoomPeer & { received: Uint8Array[] } {
@@ -30,7 +44,18 @@ const seeds = [
   Uint8Array.of(3),
   Uint8Array.of(0, 0, 1, 0),
   Uint8Array.of(0, 2, 2, 0, 0),
+  encodeSignalFrame(SignalKind.ReplySent),
+  // Document traffic: every kind of hostile Yjs update, and sync step 1.
+  conflictingInsertsFrame(8),
+  pendingUpdateFrame(99, 6),
+  subdocumentsFrame(3),
+  forgedReplyFrame({ userId: 'bob', name: 'Bob', at: 1, clientId: 1 }),
+  deleteItemsFrame(12345, 3),
+  step1Frame(),
 ]
+
+/** What Room.receive may throw: each maps to a documented close code in connection.ts. */
+const DOCUMENTED = ['bad_frame', 'identity_mismatch', 'read_only', 'signal_without_state']
 
 const frames = fc.oneof(
   fc.uint8Array({ maxLength: 64 }),
@@ -62,9 +87,7 @@ describe('Room.receive on arbitrary bytes', () => {
         try {
           room.receive(mallory, bytes)
         } catch (error) {
-          expect(isRelayError(error, 'bad_frame') || isRelayError(error, 'identity_mismatch')).toBe(
-            true,
-          )
+          expect(DOCUMENTED.some((code) => isRelayError(error, code as never))).toBe(true)
         } finally {
           room.destroy()
         }

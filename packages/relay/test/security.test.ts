@@ -182,7 +182,8 @@ describe('malformed frames', () => {
     ['empty frame', new Uint8Array(0)],
     ['invalid JSON', encodeAwarenessFrame([{ clientId: 5, clock: 1, json: '{nope' }])],
     ['unknown sync step', Uint8Array.of(0, 7, 0)],
-    ['bad document update', Uint8Array.of(0, 2, 3, 0xff, 0xff, 0xff)],
+    ['bad state vector', Uint8Array.of(0, 0, 3, 0xff, 0xff, 0xff)],
+    ['unknown signal kind', Uint8Array.of(100, 9)],
   ]
 
   it.each(cases)(

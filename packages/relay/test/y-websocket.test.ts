@@ -1,13 +1,21 @@
 /**
- * Interop with the stock y-websocket provider (3.1), unchanged: document sync and awareness
- * through the relay, and removal for the others when a provider is destroyed.
+ * Interop with the stock y-websocket provider (3.1), unchanged: it syncs and reads the room
+ * document the relay writes, its own document writes are refused (4405), awareness goes
+ * through the relay, and the others see it removed when a provider is destroyed.
  */
-import { type PresenceState, readPresenceState } from '@sightline/protocol'
+import {
+  CloseCode,
+  encodeSignalFrame,
+  type PresenceState,
+  REPLIES_KEY,
+  readPresenceState,
+  SignalKind,
+} from '@sightline/protocol'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { mintToken, presence, startRelay, uniqueRoom } from './fixtures.js'
+import { join, mintToken, presence, startRelay, uniqueRoom } from './fixtures.js'
 
 async function provider(url: string, room: string, sub: string) {
   const doc = new Y.Doc()
@@ -43,11 +51,6 @@ describe('stock y-websocket provider', () => {
     const b = await provider(relay.url, room, 'bob')
     await expect.poll(() => a.provider.synced && b.provider.synced).toBe(true)
 
-    a.doc.getText('t').insert(0, 'hello')
-    await expect.poll(() => b.doc.getText('t').toString()).toBe('hello')
-    b.doc.getText('t').insert(5, ' world')
-    await expect.poll(() => a.doc.getText('t').toString()).toBe('hello world')
-
     for (const [key, value] of Object.entries(presence('alice')))
       a.awareness.setLocalStateField(key, value)
     for (const [key, value] of Object.entries(presence('bob')))
@@ -62,5 +65,29 @@ describe('stock y-websocket provider', () => {
     a.provider.destroy()
     await expect.poll(() => othersOf(b.provider)).toEqual([])
     await expect.poll(() => relay.stats()).toEqual({ rooms: 1, connections: 1 })
+  })
+
+  it('reads the reply log the relay writes; its own document writes are refused with 4405', async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const a = await provider(relay.url, room, 'alice')
+    await expect.poll(() => a.provider.synced).toBe(true)
+    // Carol's tab (a raw client) announces a reply; the relay writes the entry.
+    const carol = await join(relay, room, 'carol')
+    carol.setState(31, 1, presence('carol'))
+    carol.send(encodeSignalFrame(SignalKind.ReplySent))
+    await expect
+      .poll(() => a.doc.getArray(REPLIES_KEY).toJSON())
+      .toEqual([{ userId: 'carol', name: 'Carol', at: expect.any(Number), clientId: 31 }])
+    // A late joiner gets it with its first sync.
+    const b = await provider(relay.url, room, 'bob')
+    await expect.poll(() => b.doc.getArray(REPLIES_KEY).length).toBe(1)
+
+    const closes: number[] = []
+    b.provider.ws?.addEventListener('close', (event) => closes.push(event.code))
+    b.doc.getArray(REPLIES_KEY).delete(0, 1)
+    await expect.poll(() => closes).toEqual([CloseCode.ReadOnly])
+    // The entry stands for everyone else; the stock provider does not retry a 44xx close.
+    expect(a.doc.getArray(REPLIES_KEY).length).toBe(1)
   })
 })

@@ -1,0 +1,101 @@
+/**
+ * A room's Yjs document, written by the relay alone. It holds the reply log (see
+ * `@sightline/protocol` reply-log.ts) and nothing a client wrote: clients announce a sent
+ * reply with a signal, and the relay appends the entry with the sender's token identity and
+ * its own clock. No client-supplied Yjs structure is ever integrated, so no update can make
+ * the relay resolve conflicts, keep pending structs or create sub-documents.
+ *
+ * What a client can still make the relay do here, per frame:
+ * - sync step 1: decode its state vector (linear in its bytes) and encode the difference from
+ *   a document of at most MAX_REPLIES small entries, or send the cached full state;
+ * - a reply signal: one append of a constant-size entry, at most one per
+ *   REPLY_SIGNAL_INTERVAL_MS per connection (more are dropped).
+ *
+ * The document is bounded by construction (MAX_REPLIES entries of bounded size; Yjs merges
+ * the deleted ones into one struct), so it needs no size limit of its own.
+ */
+import { MAX_REPLIES, MessageType, REPLIES_KEY, type ReplyEntry } from '@sightline/protocol'
+import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
+import * as Y from 'yjs'
+import { RelayError, RelayErrorCode } from './errors.js'
+
+/** A connection's reply signals closer together than this are dropped (ms). */
+export const REPLY_SIGNAL_INTERVAL_MS = 1000
+
+/** A sync update with no structs and an empty delete set: what an up-to-date client sends. */
+export function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0
+}
+
+export class RoomDocument {
+  readonly #doc = new Y.Doc()
+  readonly #log: Y.Array<ReplyEntry>
+  /** Sync step 2 of the whole document; made on first need after each change. */
+  #fullState: Uint8Array | null = null
+  /** The last `at` handed out: relay clocks strictly rise within a room. */
+  #lastAt = 0
+
+  /** `onChange` receives each change as a ready sync update frame for every peer. */
+  constructor(onChange: (frame: Uint8Array) => void) {
+    this.#log = this.#doc.getArray<ReplyEntry>(REPLIES_KEY)
+    this.#doc.on('update', (update: Uint8Array) => {
+      this.#fullState = null
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, MessageType.Sync)
+      syncProtocol.writeUpdate(encoder, update)
+      onChange(encoding.toUint8Array(encoder))
+    })
+  }
+
+  /** Sync step 2 with the whole document (what a newcomer gets on join). */
+  fullStateFrame(): Uint8Array {
+    this.#fullState ??= step2Frame(Y.encodeStateAsUpdate(this.#doc))
+    return this.#fullState
+  }
+
+  /**
+   * The answer to a sync step 1: what the document has beyond `stateVector`. Throws RelayError
+   * `bad_frame` when the state vector is malformed.
+   */
+  answerStep1(stateVector: Uint8Array): Uint8Array {
+    let known: Map<number, number>
+    try {
+      known = Y.decodeStateVector(stateVector)
+    } catch (cause) {
+      throw new RelayError(RelayErrorCode.BadFrame, 'malformed state vector', { cause })
+    }
+    // Most askers know nothing of this document yet (it is made anew with each room).
+    if (!known.has(this.#doc.clientID)) return this.fullStateFrame()
+    return step2Frame(Y.encodeStateAsUpdate(this.#doc, stateVector))
+  }
+
+  /** Appends a reply entry stamped with the relay's clock; keeps the last MAX_REPLIES. */
+  appendReply(entry: Omit<ReplyEntry, 'at'>): ReplyEntry {
+    this.#lastAt = Math.max(this.#lastAt + 1, Date.now())
+    const stamped: ReplyEntry = { ...entry, at: this.#lastAt }
+    this.#doc.transact(() => {
+      this.#log.push([stamped])
+      const excess = this.#log.length - MAX_REPLIES
+      if (excess > 0) this.#log.delete(0, excess)
+    })
+    return stamped
+  }
+
+  /** Bytes of the whole document encoded (for tests and the benchmark). */
+  get encodedBytes(): number {
+    return Y.encodeStateAsUpdate(this.#doc).byteLength
+  }
+
+  destroy(): void {
+    this.#doc.destroy()
+  }
+}
+
+function step2Frame(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Sync)
+  encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
+  encoding.writeVarUint8Array(encoder, update)
+  return encoding.toUint8Array(encoder)
+}
