@@ -1,7 +1,10 @@
 /**
  * The relay's plain HTTP answers: `GET /healthz` (the process serves), `GET /readyz` (200
  * while accepting connections, 503 once draining, so a load balancer stops sending new ones)
- * and `GET /metrics` (Prometheus text of this relay's registry). Anything else is 404.
+ * and `GET /metrics` (Prometheus text of this relay's registry). Another method gets 405,
+ * any other path 404. No route reads a body: a request that announces one, or uses another
+ * method, is answered at once and its connection closed, so a body trickling in byte by
+ * byte holds nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Registry } from 'prom-client'
@@ -22,6 +25,10 @@ export function httpHandler(
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     const get = req.method === 'GET' || req.method === 'HEAD'
+    const hasBody =
+      req.headers['content-length'] !== undefined || 'transfer-encoding' in req.headers
+    if (!get || hasBody) res.shouldKeepAlive = false
+    if (!get) return void reply(res, 405, TEXT, 'method not allowed')
     if (get && path === '/healthz') return void reply(res, 200, TEXT, 'ok')
     if (get && path === '/readyz') {
       return void (routes.ready()
