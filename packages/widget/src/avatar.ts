@@ -105,4 +105,18 @@ export const avatarStyles = css`
     object-fit: cover;
     display: block;
   }
+  /* An away agent (data-away on an ancestor): the colour faded into the surface and the
+     initials in the text colour. Opacity would fade the initials too, below 4.5:1. */
+  [data-away='true'] .avatar {
+    background: color-mix(
+      in srgb,
+      hsl(var(--_hue, 210) var(--_avatar-saturation) var(--_avatar-lightness))
+        calc(var(--_away-opacity) * 100%),
+      var(--_surface)
+    );
+    color: var(--_text);
+  }
+  [data-away='true'] .avatar-img {
+    opacity: var(--_away-opacity);
+  }
 `

@@ -64,9 +64,6 @@ export class SightlineListBadge extends LitElement {
       .mini .avatar {
         box-shadow: 0 0 0 1px var(--_surface);
       }
-      .mini[data-away='true'] {
-        opacity: var(--_away-opacity);
-      }
       .mini[data-activity='replying'] .avatar {
         box-shadow: 0 0 0 1px var(--_surface), 0 0 0 2px var(--_replying);
       }

@@ -109,12 +109,15 @@ export class SightlineRepliedNotice extends LitElement {
   protected override render(): TemplateResult {
     const latest = this.shown
     // The status region stays in the DOM so that screen readers announce what appears in it.
-    return html`<div role="status" aria-live="polite">
+    // It says who replied, without the "N s ago" the banner ticks every second: a change in a
+    // live region is spoken again. The banner's text is for the eyes; its button stays reachable.
+    const spoken = latest.map((r) => `${r.user.name} replied.`).join(' ')
+    return html`<div class="visually-hidden" role="status" aria-live="polite">${spoken}</div>
       ${
         latest.length === 0
           ? nothing
           : html`<div class="banner" data-testid="replied-notice">
-              ${repliedIcon}<span class="text"
+              ${repliedIcon}<span class="text" aria-hidden="true"
                 >${latest.map(
                   (r) =>
                     html`<span class="line">${r.user.name} replied ${this.time.since(r.at)} ago</span>`,
@@ -130,8 +133,7 @@ export class SightlineRepliedNotice extends LitElement {
                 ${closeIcon}
               </button>
             </div>`
-      }
-    </div>`
+      }`
   }
 
   private readonly dismiss = (): void => {

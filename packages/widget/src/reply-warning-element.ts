@@ -24,15 +24,20 @@ export interface ReplyWarningSource extends ViewersSource {
   readonly user?: { readonly id: string }
 }
 
-/** The warning sentence, or null when nobody else is replying. */
+/**
+ * The warning sentence, or null when nobody else is replying. `since` formats how long the
+ * first replier has been at it; null leaves the duration out (the spoken form, which must not
+ * change every second).
+ */
 export function replyWarningText(
   viewers: readonly Viewer[],
-  since: (at: number) => string,
+  since: ((at: number) => string) | null,
 ): string | null {
   const repliers = viewers.filter((v) => v.activity === 'replying').sort(compareViewers)
   const first = repliers[0]
   if (first === undefined) return null
-  const text = `${first.user.name} is already replying (since ${since(first.since)})`
+  const duration = since === null ? '' : ` (since ${since(first.since)})`
+  const text = `${first.user.name} is already replying${duration}`
   const rest = repliers.slice(1).map((v) => v.user.name)
   return rest.length === 0 ? text : `${text}; ${joinNames(rest)} too`
 }
@@ -102,13 +107,20 @@ export class SightlineReplyWarning extends LitElement {
     if (text === null) return nothing
     const client = this.binding.source
     const first = client?.firstReplier?.() ?? null
-    return html`<div class="banner" role="alert" data-testid="reply-warning">
+    const firstText = first === null ? null : firstReplierText(first, client?.user?.id)
+    // Screen readers hear the alert once: it leaves out the duration the banner ticks every
+    // second (a change inside an alert is spoken again). The banner is for the eyes only.
+    const spoken = [replyWarningText(this.viewers, null), firstText].filter((t) => t !== null)
+    return html`<div class="visually-hidden" role="alert" data-testid="reply-warning-spoken">
+        ${spoken.join('. ')}
+      </div>
+      <div class="banner" aria-hidden="true" data-testid="reply-warning">
       ${warningIcon}<span class="text"
         >${text} ${
           first === null
             ? nothing
             : html`<span class="first" data-testid="reply-first" data-user-id=${first.user.id}
-                >${firstReplierText(first, client?.user?.id)}</span
+                >${firstText}</span
               >`
         }</span
       >

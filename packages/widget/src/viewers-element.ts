@@ -51,9 +51,9 @@ export class SightlineViewers extends LitElement {
         align-items: center;
         gap: 8px;
       }
-      .viewer[data-away='true'] .chip,
+      /* The line already says "(away)"; muted, not faded, so it keeps its contrast. */
       .viewer[data-away='true'] .label {
-        opacity: var(--_away-opacity);
+        color: var(--_muted);
       }
       .chip {
         position: relative;

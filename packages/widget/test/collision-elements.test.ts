@@ -27,8 +27,11 @@ describe('<sightline-reply-warning>', () => {
     el.composing = true
     await el.updateComplete
     const banner = one(el, 'reply-warning')
-    expect(banner?.getAttribute('role')).toBe('alert')
     expect(text(banner)).toBe('Bob is already replying (since 20 s)')
+    // Screen readers get an alert without the ticking duration, so it speaks once.
+    expect(banner?.getAttribute('aria-hidden')).toBe('true')
+    const alert = shadow(el).querySelector('[role="alert"]')
+    expect(text(alert)).toBe('Bob is already replying')
     expect(el.hasAttribute('composing')).toBe(true)
 
     el.viewers = [viewer('c', 'Carol'), { ...bobReplying, activity: 'viewing' }]
@@ -99,9 +102,13 @@ describe('<sightline-replied-notice>', () => {
       e.replies = [{ user: bob, at: NOW - 20_000 }]
     })
     expect(text(one(el, 'replied-notice'))).toBe('Bob replied 20 s ago')
+    const spoken = shadow(el).querySelector('[role="status"]')
+    expect(text(spoken)).toBe('Bob replied.')
     vi.advanceTimersByTime(2 * 60_000)
     await el.updateComplete
     expect(text(one(el, 'replied-notice'))).toBe('Bob replied 2 min ago')
+    // What the status region says does not tick with the banner.
+    expect(text(spoken)).toBe('Bob replied.')
   })
 
   it('lists the latest reply of each agent, newest first', async () => {
