@@ -20,7 +20,9 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { PNPM, repoRoot, run } from './support/commands.js'
 import { type RelayCli, startRelayCli } from './support/relay-cli.js'
 
@@ -222,6 +224,59 @@ describe('deploy/Dockerfile', () => {
         const installed = join(work, 'out', path.slice('/opt/sightline-relay/'.length))
         expect(existsSync(installed), `${path} (Documentation=, ExecStart=)`).toBe(true)
       }
+    })
+
+    it('reads the sample relay.env of docs/operations.md, one-line JWK included', async ({
+      onTestFinished,
+    }) => {
+      const doc = readFileSync(join(repoRoot, 'docs/operations.md'), 'utf8')
+      const sample =
+        /<!-- sample-relay-env:start -->\n```sh\n([\s\S]*?)```\n<!-- sample-relay-env:end -->/.exec(
+          doc,
+        )?.[1]
+      expect(sample, 'the sample env file in docs/operations.md').toBeDefined()
+      // A fresh key pair in place of the sample's public key, the line otherwise as written.
+      const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
+      const jwk = JSON.stringify(await exportJWK(publicKey))
+      const keyLine = /^SIGHTLINE_JWT_PUBLIC_KEY='(\{.*\})'$/m
+      expect(sample).toMatch(keyLine)
+      const dir = join(work, 'etc')
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(
+        join(dir, '.env'),
+        (sample ?? '').replace(keyLine, `SIGHTLINE_JWT_PUBLIC_KEY='${jwk}'`),
+      )
+      const installed = await startRelayCli({
+        command: process.execPath,
+        args: [join(work, 'out/dist/cli.js')],
+        cwd: dir, // the CLI reads .env from its working directory
+        // Free ports instead of the sample's fixed ones; everything else from the file.
+        env: { PORT: '0', SIGHTLINE_METRICS_PORT: '0' },
+      })
+      onTestFinished(async () => {
+        await installed.stop()
+      })
+      const room = 'mailbox/1/conversation/1'
+      const connect = async (key: CryptoKey) => {
+        const token = await new SignJWT({ name: 'Alice', rooms: ['mailbox/1/*'] })
+          .setProtectedHeader({ alg: 'EdDSA' })
+          .setSubject('alice')
+          .setExpirationTime('5m')
+          .sign(key)
+        const socket = new WebSocket(`${installed.url}/${room}?token=${token}`, {
+          headers: { origin: 'https://helpdesk.example.com' },
+        })
+        return new Promise<string>((resolve) => {
+          socket.once('message', () => {
+            socket.close()
+            resolve('joined')
+          })
+          socket.once('close', (code) => resolve(`closed ${code}`))
+        })
+      }
+      expect(await connect(privateKey)).toBe('joined')
+      const other = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
+      expect(await connect(other.privateKey)).toBe('closed 4401')
     })
 
     it('starts with the image’s CMD from WORKDIR and answers the HEALTHCHECK’s /healthz', async () => {
