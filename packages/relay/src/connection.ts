@@ -24,7 +24,7 @@ export const SLOW_CONSUMER_DRAIN_MS = 1000
 /** What a connection enforces on its own traffic (see the options of the same names). */
 export type ConnectionLimits = Pick<
   RelayOptions,
-  'maxFrameBytes' | 'messagesPerSecond' | 'messageBurst' | 'maxSendBufferBytes'
+  'maxFrameBytes' | 'messagesPerSecond' | 'messageBurst' | 'bytesPerSecond' | 'maxSendBufferBytes'
 >
 
 /** Relay errors raised while handling a frame, and how each closes the connection. */
@@ -95,6 +95,8 @@ export class Connection implements RoomPeer {
   readonly #onReleased: ((connection: Connection) => void) | undefined
   readonly #limits: ConnectionLimits
   readonly #bucket: TokenBucket
+  /** Inbound bytes: the relay's work on a frame grows with its size, so bytes are budgeted. */
+  readonly #bytes: TokenBucket
   readonly #metrics: ConnectionMetrics
   readonly #relayLog: Logger
   readonly #coalescer: WriteCoalescer | undefined
@@ -113,6 +115,7 @@ export class Connection implements RoomPeer {
     this.#limits = init.limits
     this.#metrics = init.metrics ?? NO_METRICS
     this.#bucket = new TokenBucket(init.limits.messagesPerSecond, init.limits.messageBurst)
+    this.#bytes = new TokenBucket(init.limits.bytesPerSecond, byteBurstOf(init.limits))
     this.#ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary))
     this.#ws.on('pong', () => this.#seen())
     this.#ws.on('close', (code) => {
@@ -218,6 +221,10 @@ export class Connection implements RoomPeer {
       this.close(CloseCode.TooLarge, RefusalReason.FrameTooLarge, `${bytes.byteLength} bytes`)
       return
     }
+    if (!this.#bytes.take(now, bytes.byteLength)) {
+      this.close(CloseCode.RateLimited, RefusalReason.RateLimited, 'byte rate')
+      return
+    }
     try {
       const { forged } = this.#room.receive(this, bytes)
       if (forged > 0) this.#countForged(forged)
@@ -254,6 +261,16 @@ export class Connection implements RoomPeer {
     this.#rooms.leave(this.#room, this, abrupt)
     this.#onGone(this)
   }
+}
+
+/**
+ * Bytes a connection may send at once after a quiet spell: a second's worth, and at least two
+ * of the largest frames (so one maximal frame never trips it on its own).
+ */
+export function byteBurstOf(
+  limits: Pick<RelayOptions, 'bytesPerSecond' | 'maxFrameBytes'>,
+): number {
+  return Math.max(limits.bytesPerSecond, 2 * limits.maxFrameBytes)
 }
 
 /** The TCP socket under a `ws` WebSocket (not in ws's typings; set once it is open). */

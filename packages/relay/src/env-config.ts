@@ -164,6 +164,12 @@ const LIMIT_VARIABLES = {
   SIGHTLINE_MESSAGE_BURST: integer('SIGHTLINE_MESSAGE_BURST', 'number of messages', 1).meta(
     doc({ option: 'messageBurst', description: 'messages a connection may send at once' }),
   ),
+  SIGHTLINE_BYTES_PER_SECOND: integer('SIGHTLINE_BYTES_PER_SECOND', 'number of bytes', 1024).meta(
+    doc({
+      option: 'bytesPerSecond',
+      description: 'average inbound bytes per second per connection (more: 4429)',
+    }),
+  ),
   SIGHTLINE_MAX_CONNECTIONS_PER_ROOM: integer(
     'SIGHTLINE_MAX_CONNECTIONS_PER_ROOM',
     'number of connections',
@@ -422,6 +428,7 @@ export function parseRelayEnv(env: Env): EnvConfig {
     maxStateBytes: e.SIGHTLINE_MAX_STATE_BYTES,
     messagesPerSecond: e.SIGHTLINE_MESSAGES_PER_SECOND,
     messageBurst: e.SIGHTLINE_MESSAGE_BURST,
+    bytesPerSecond: e.SIGHTLINE_BYTES_PER_SECOND,
     maxConnectionsPerRoom: e.SIGHTLINE_MAX_CONNECTIONS_PER_ROOM,
     maxRooms: e.SIGHTLINE_MAX_ROOMS,
     maxConnections: e.SIGHTLINE_MAX_CONNECTIONS,

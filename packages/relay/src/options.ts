@@ -77,6 +77,13 @@ export interface RelayOptions {
   /** Bucket size: messages a connection may send at once after a quiet spell. Default `200`. */
   readonly messageBurst: number
   /**
+   * Inbound bytes per second a connection may send on average; more close it with 4429. The
+   * relay's work on a frame grows with its bytes (decoding, checking each awareness entry),
+   * so this bounds the CPU one connection can take. A connection may send
+   * max(this, 2 x `maxFrameBytes`) at once. Default `65536` (a tab sends ~100 bytes per change).
+   */
+  readonly bytesPerSecond: number
+  /**
    * Connections per room; the next one is closed with 1013 after the upgrade. Default `200`
    * (a conversation is watched by a handful of agents; a mailbox list by its team).
    */
@@ -149,6 +156,7 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   maxStateBytes: 4096,
   messagesPerSecond: 100,
   messageBurst: 200,
+  bytesPerSecond: 65_536,
   maxConnectionsPerRoom: 200,
   maxRooms: 10_000,
   maxConnections: 20_000,
@@ -236,6 +244,7 @@ function checkLimits(o: RelayOptions, fail: (message: string) => void): void {
   for (const key of [
     'maxStateBytes',
     'messageBurst',
+    'bytesPerSecond',
     'maxConnectionsPerRoom',
     'maxRooms',
     'maxConnections',

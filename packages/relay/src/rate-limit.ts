@@ -1,6 +1,6 @@
 /**
  * A token bucket per connection: `ratePerSecond` tokens flow in continuously up to `burst`;
- * every inbound message takes one. No timer: the bucket refills lazily from the monotonic
+ * every inbound message takes one (or, for the byte budget, one per byte). No timer: the bucket refills lazily from the monotonic
  * clock when a message arrives, so an idle connection costs nothing.
  */
 export class TokenBucket {
@@ -16,12 +16,12 @@ export class TokenBucket {
     this.#at = now
   }
 
-  /** Takes one token; false when the bucket is empty (the message exceeds the rate). */
-  take(now: number = performance.now()): boolean {
+  /** Takes `n` tokens; false when fewer are left (the message exceeds the rate). */
+  take(now: number = performance.now(), n = 1): boolean {
     this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#at) * this.#rate)
     this.#at = now
-    if (this.#tokens < 1) return false
-    this.#tokens -= 1
+    if (this.#tokens < n) return false
+    this.#tokens -= n
     return true
   }
 }

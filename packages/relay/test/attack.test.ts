@@ -186,6 +186,20 @@ describe('resource attacks', () => {
     await b.stillServed()
   })
 
+  it('a byte flood in few messages: 4429 once the byte budget is spent', async () => {
+    const relay = await startRelay({ bytesPerSecond: 16 * 1024 })
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    const mallory = await join(relay, room, 'mallory')
+    // 24 KB frames, well within the message rate: the burst (2 x 64 KiB frames) then closed.
+    const big = encodeAwarenessFrame(
+      Array.from({ length: 2000 }, (_, i) => ({ clientId: 1000 + i, clock: 1, json: '{"x":1}' })),
+    )
+    for (let i = 0; i < 20; i++) mallory.send(big)
+    expect(await mallory.closed()).toBe(CloseCode.RateLimited)
+    await b.stillServed()
+  })
+
   it('a slow reader (paused socket, room flooded): 4508, memory bounded', async () => {
     const relay = await startRelay({
       pingIntervalMs: 1000,
@@ -194,6 +208,7 @@ describe('resource attacks', () => {
       maxFrameBytes: 128 * 1024,
       maxStateBytes: 64 * 1024,
       messagesPerSecond: 100_000,
+      bytesPerSecond: 256 * 2 ** 20,
       messageBurst: 100_000,
     })
     const room = uniqueRoom()

@@ -66,11 +66,16 @@ describe('document attacks', () => {
   })
 
   it('pending updates, then a storm of 4-byte sync step 1: refused, and each answer is tiny', async () => {
-    const relay = await startRelay({ messagesPerSecond: 10_000, messageBurst: 10_000 })
+    const pending = pendingUpdateFrame(1_000_000, 4000)
+    const relay = await startRelay({
+      messagesPerSecond: 10_000,
+      messageBurst: 10_000,
+      bytesPerSecond: 2 ** 20,
+    })
     const room = uniqueRoom()
     const b = await bystanders(relay, room)
     const filler = await join(relay, room, 'mallory')
-    filler.send(pendingUpdateFrame(1_000_000, 4000))
+    filler.send(pending)
     expect(await filler.closed()).toBe(CloseCode.ReadOnly)
     const askers = await Promise.all(
       Array.from({ length: 12 }, (_, i) => join(relay, room, `asker${i}`)),
@@ -89,9 +94,9 @@ describe('document attacks', () => {
   })
 
   it('sub-documents in updates never exist on the relay: 4405, memory flat over 20 rooms', async () => {
+    const frame = subdocumentsFrame(1200)
     const relay = await startRelay()
     const b = await bystanders(relay, uniqueRoom())
-    const frame = subdocumentsFrame(1200)
     const heapBefore = process.memoryUsage().heapUsed
     for (let i = 0; i < 20; i++) {
       const mallory = await join(relay, uniqueRoom(), 'mallory')

@@ -172,6 +172,7 @@ describe('random and mutated frames over real sockets', () => {
   it('never crash the relay, close only with documented codes, never leak across rooms', async () => {
     const relay = await startRelay({
       messagesPerSecond: 1_000_000,
+      bytesPerSecond: 2 ** 30,
       messageBurst: 1_000_000,
       pingIntervalMs: 2000,
       livenessTimeoutMs: 10_000,
