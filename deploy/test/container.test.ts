@@ -293,8 +293,19 @@ describe('deploy/Dockerfile', () => {
       })
       const res = await fetch(`${relay.httpUrl}/healthz`)
       expect(res.status).toBe(200)
-      // SIGTERM (STOPSIGNAL) drains and exits 0.
+      // The HEALTHCHECK's own command, as Docker runs it in the container (PORT from ENV).
+      const check = runtime.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? ''
+      const probe = JSON.parse(check.slice(check.indexOf('CMD') + 3)) as string[]
+      expect(probe[0]).toBe('node')
+      const healthcheck = () =>
+        run(process.execPath, probe.slice(1), {
+          cwd: join(work, 'out'),
+          env: { PORT: new URL(relay?.httpUrl ?? '').port },
+        })
+      await healthcheck()
+      // SIGTERM (STOPSIGNAL) drains and exits 0; then the health check fails.
       expect(await relay.stop()).toBe(0)
+      await expect(healthcheck()).rejects.toThrow(/exit 1/)
     })
   })
 })
