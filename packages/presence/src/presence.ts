@@ -65,7 +65,10 @@ export interface PresenceClient {
   onStatus(listener: (status: ConnectionStatus) => void): () => void
   /** Replies sent by other agents (the room's reply log, last ~20), newest first. */
   readonly replies: readonly Reply[]
-  /** When this tab began composing (its switch to 'replying', ms epoch); null while viewing. */
+  /**
+   * When this tab began composing (its switch to 'replying', ms epoch, as the others see it);
+   * null while viewing.
+   */
   readonly composingSince: number | null
   /**
    * Tells the room that this agent just sent a reply; call it after sending. The relay writes
@@ -362,7 +365,8 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       return replies
     },
     get composingSince() {
-      return activity === 'replying' ? since : null
+      // On the clock the others see (the relay's correction, when it made one), like `at`.
+      return activity === 'replying' ? (relaySince ?? since) : null
     },
     markReplySent() {
       if (destroyed) return
