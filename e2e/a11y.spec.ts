@@ -41,6 +41,8 @@ for (const scheme of SCHEMES) {
     openAgent,
     conversation,
   }) => {
+    // Three axe runs over whole pages (a few seconds each on a shared 2-core runner).
+    test.setTimeout(60_000)
     await page.emulateMedia({ colorScheme: scheme })
     await page.goto('/')
     await expect(page.getByTestId('sign-in-alice')).toBeVisible()
@@ -67,6 +69,7 @@ for (const scheme of SCHEMES) {
   test(`every widget element in every state has no serious or critical axe violations (${scheme})`, async ({
     openAgent,
   }) => {
+    test.setTimeout(60_000)
     // The app's bundle registers the elements; a fixture section puts each in each state.
     const page = await openAgent('alice', '/mailbox/1')
     await page.emulateMedia({ colorScheme: scheme })
