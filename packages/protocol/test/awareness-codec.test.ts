@@ -3,6 +3,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import {
+  type AwarenessEntry,
   CloseCode,
   closeAction,
   encodeAwarenessFrame,
@@ -40,17 +41,41 @@ describe('awareness codec', () => {
   })
 
   it('throws, never loops, on truncated or mutated updates', () => {
+    // Valid updates, cut short or with one byte changed, and random bytes: the decoder either
+    // throws or returns entries that fit the bytes (each entry takes at least three bytes).
+    const valid = fc.array(entry, { maxLength: 4 }).map((entries) => {
+      const enc = encoding.createEncoder()
+      writeAwarenessUpdate(enc, entries)
+      return encoding.toUint8Array(enc)
+    })
+    const mutated = fc
+      .tuple(valid, fc.nat(), fc.nat({ max: 255 }), fc.boolean())
+      .map(([bytes, at, value, truncate]) => {
+        if (bytes.length === 0) return bytes
+        const i = at % bytes.length
+        if (truncate) return bytes.slice(0, i)
+        const copy = bytes.slice()
+        copy[i] = value
+        return copy
+      })
+    let decoded = 0
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      fc.property(fc.oneof(valid, mutated, fc.uint8Array({ maxLength: 64 })), (bytes) => {
+        let entries: AwarenessEntry[]
         try {
-          const entries = readAwarenessUpdate(bytes)
-          expect(entries.length).toBeLessThanOrEqual(bytes.length)
+          entries = readAwarenessUpdate(bytes)
         } catch (e) {
+          // Only the decoder's own errors land here: the assertion below is outside the try.
           expect(e).toBeInstanceOf(Error)
+          return
         }
+        decoded++
+        expect(1 + 3 * entries.length).toBeLessThanOrEqual(bytes.length)
       }),
       { numRuns: 5000 },
     )
+    // The property above checked decoded updates, not only thrown errors.
+    expect(decoded).toBeGreaterThan(1000)
   })
 
   it('knows the 3-byte heartbeat', () => {

@@ -70,8 +70,30 @@ describe('readMailboxSummary', () => {
   it('never throws on arbitrary JSON values', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
-        const summary = readMailboxSummary(value)
-        if (summary !== null) expect(typeof summary.conversation).toBe('string')
+        expect(() => readMailboxSummary(value)).not.toThrow()
+      }),
+    )
+  })
+
+  it('accepts every well-formed summary, and nothing else in it survives', () => {
+    const viewer = fc.record({
+      user: fc.record({
+        id: fc.string({ minLength: 1, maxLength: 16 }),
+        name: fc.string({ minLength: 1, maxLength: 16 }),
+      }),
+      activity: fc.constantFrom('viewing' as const, 'replying' as const),
+      away: fc.boolean(),
+      since: fc.nat(),
+      tabs: fc.integer({ min: 1, max: 9 }),
+    })
+    const summary = fc.record({
+      conversation: fc.string({ minLength: 1, maxLength: 64 }),
+      viewers: fc.array(viewer, { maxLength: 5 }),
+    })
+    fc.assert(
+      fc.property(summary, fc.jsonValue(), (value, extra) => {
+        // Every generated summary is valid, so this assertion runs on every case.
+        expect(readMailboxSummary({ ...value, extra })).toEqual(value)
       }),
     )
   })
