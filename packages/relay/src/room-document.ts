@@ -8,8 +8,8 @@
  * What a client can still make the relay do here, per frame:
  * - sync step 1: decode its state vector (linear in its bytes) and encode the difference from
  *   a document of at most MAX_REPLIES small entries, or send the cached full state;
- * - a reply signal: one append of a constant-size entry, at most one per
- *   REPLY_SIGNAL_INTERVAL_MS per connection (more are dropped).
+ * - a reply signal: one append of a constant-size entry, at most REPLY_SIGNAL_BURST at once
+ *   and one per second after that per connection (more are dropped).
  *
  * The document is bounded by construction (MAX_REPLIES entries of bounded size; Yjs merges
  * the deleted ones into one struct), so it needs no size limit of its own.
@@ -20,8 +20,11 @@ import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { RelayError, RelayErrorCode } from './errors.js'
 
-/** A connection's reply signals closer together than this are dropped (ms). */
-export const REPLY_SIGNAL_INTERVAL_MS = 1000
+/**
+ * Reply signals a connection may send at once (a person sending two short replies in a row);
+ * after that one per second, and the rest are dropped.
+ */
+export const REPLY_SIGNAL_BURST = 5
 
 /** A sync update with no structs and an empty delete set: what an up-to-date client sends. */
 export function isEmptyUpdate(update: Uint8Array): boolean {

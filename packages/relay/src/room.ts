@@ -15,8 +15,9 @@ import { RelayError, RelayErrorCode } from './errors.js'
 import { checkIdentity } from './identity.js'
 import { decodeFrame, type ParsedEntry } from './inbound-frame.js'
 import { DEFAULT_OPTIONS, type RelayOptions, removalGraceOf } from './options.js'
+import { TokenBucket } from './rate-limit.js'
 import { RefreshBatch } from './refresh-batch.js'
-import { isEmptyUpdate, REPLY_SIGNAL_INTERVAL_MS, RoomDocument } from './room-document.js'
+import { isEmptyUpdate, REPLY_SIGNAL_BURST, RoomDocument } from './room-document.js'
 
 /**
  * What a room enforces on what its peers write, and how long it keeps the states of a peer
@@ -76,8 +77,8 @@ export class Room {
    * grace per room, so insertion order is due order.
    */
   readonly #leaving = new Map<RoomPeer, number>()
-  /** When (monotonic ms) each peer's last reply signal was accepted. */
-  readonly #lastSignal = new WeakMap<RoomPeer, number>()
+  /** Each signalling peer's budget of reply signals (made on its first signal). */
+  readonly #signals = new WeakMap<RoomPeer, TokenBucket>()
   readonly #hooks: RoomHooks
 
   constructor(name: string, limits: RoomLimits = DEFAULT_OPTIONS, hooks: RoomHooks = {}) {
@@ -218,8 +219,8 @@ export class Room {
 
   /**
    * A reply signal: the relay appends the entry, naming the sender from its token and its
-   * tab from the client ID it owns. At most one per REPLY_SIGNAL_INTERVAL_MS per connection;
-   * closer ones are dropped (a double click, or a flood).
+   * tab from the client ID it owns. At most REPLY_SIGNAL_BURST at once and one per second
+   * after that per connection; more are dropped (a flood).
    */
   #receiveSignal(peer: RoomPeer, kind: SignalKind): void {
     if (this.#hooks.clientStates === false) {
@@ -233,10 +234,12 @@ export class Room {
         'a reply signal needs a presence state in the room',
       )
     }
-    const now = performance.now()
-    const last = this.#lastSignal.get(peer)
-    if (last !== undefined && now - last < REPLY_SIGNAL_INTERVAL_MS) return
-    this.#lastSignal.set(peer, now)
+    let budget = this.#signals.get(peer)
+    if (budget === undefined) {
+      budget = new TokenBucket(1, REPLY_SIGNAL_BURST)
+      this.#signals.set(peer, budget)
+    }
+    if (!budget.take()) return
     const { sub, name, avatar } = peer.claims
     this.document.appendReply(
       avatar === undefined
