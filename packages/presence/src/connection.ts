@@ -1,22 +1,19 @@
 /**
- * One tab's connection to a relay room: open, keep alive, reconnect, refresh the token.
+ * One tab's connection to a relay room: the socket's lifecycle as one state machine. Keeping
+ * it alive is `liveness.ts`'s job, refreshing its token `handover.ts`'s.
  *
- * States: `connecting` (until the first socket opens) -> `connected` -> `reconnecting` (lost;
- * waiting for a backoff delay, a token, or a socket to open) -> `connected` ... -> `closed`.
+ *   phase        status                       left by
+ *   idle         closed                       start() -> opening
+ *   opening      connecting | reconnecting    open -> open; close, or no open in time -> waiting
+ *   open         connected                    close, bad frame, silence -> waiting
+ *   waiting      connecting | reconnecting    backoff over (with a fresh token if asked) -> opening
+ *   (any)        closed                       stop(), or a refusal -> idle
  *
- * Liveness (docs/architecture.md): browsers cannot see WebSocket pings, so the tab sends a
- * heartbeat frame every `heartbeatIntervalMs` and the relay answers it. When nothing arrived for
- * `livenessTimeoutMs` and a heartbeat went out in that time, the connection is dead. When our
- * own timer fires much later than scheduled (frozen or throttled page), nothing is judged: we
- * send a heartbeat and give the relay a full timeout to answer. All timing is monotonic.
- *
- * Token refresh: ahead of `exp` the connection asks for a new token and opens a second socket
- * with it. Once that socket is open, the owner sends this tab's state on it (the relay lets a
- * connection of the same subject take over its client ID) and a heartbeat; when the relay's
- * heartbeat answer arrives on the new socket it has processed the takeover, and the old socket
- * is closed. Presence never drops.
+ * `waiting` is the backoff before the next attempt; `reconnecting` rather than `connecting`
+ * once a socket has opened at least once. `destroy()` is `stop()` for good.
  */
 import {
+  ClientCloseCode,
   CloseCode,
   closeAction,
   HEARTBEAT_FRAME,
@@ -25,7 +22,9 @@ import {
 } from '@sightline/protocol'
 import { backoffDelay } from './backoff.js'
 import { listen, type PresenceEnvironment } from './environment.js'
-import { refreshDelay, tokenExpiry } from './token.js'
+import { PresenceError } from './errors.js'
+import { TokenHandover } from './handover.js'
+import { LivenessClock } from './liveness.js'
 import {
   type CloseEventLike,
   type MessageEventLike,
@@ -38,7 +37,8 @@ import {
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed'
 
-export interface ConnectionOptions {
+/** The resolved settings of one connection (what `ConnectionOptions` becomes, plus the room). */
+export interface ConnectionConfig {
   readonly url: string
   readonly room: string
   readonly token: string
@@ -60,11 +60,16 @@ export interface ConnectionOptions {
 export interface ConnectionHandlers {
   /** A socket opened (first connect, reconnect or token handover): send this tab's state on it. */
   open(send: (frame: Uint8Array) => void): void
-  /** A frame arrived (heartbeats excluded); `reply` answers on the socket it came from. */
+  /**
+   * A frame arrived (heartbeats excluded); `reply` answers on the socket it came from. Throwing
+   * means the frame could not be read: the connection starts over on a fresh socket.
+   */
   message(frame: Uint8Array, reply: (frame: Uint8Array) => void): void
   /** The connection was lost: whatever came through it is stale now. */
   lost(): void
   status(status: ConnectionStatus): void
+  /** Something went wrong that the host app may want to know; the connection carries on. */
+  error(error: PresenceError): void
 }
 
 export interface Connection {
@@ -83,65 +88,65 @@ export interface Connection {
 
 /** Opens the connection at once. */
 export function createConnection(
-  options: ConnectionOptions,
+  config: ConnectionConfig,
   handlers: ConnectionHandlers,
 ): Connection {
-  return new RelayConnection(options, handlers)
-}
-
-/** A second socket opened with a fresh token, waiting to take over from the current one. */
-interface Handover {
-  readonly socket: WebSocketLike
-  /** When it opened and sent the takeover (monotonic), or null while still opening. */
-  openedAt: number | null
+  return new RelayConnection(config, handlers)
 }
 
 type Timer = ReturnType<typeof setTimeout>
 
-const MAX_TIMEOUT = 2 ** 31 - 1
+/** What to do once the backoff is over. */
+type NextAttempt = 'retry' | 'refresh-token'
+
+type Phase =
+  | { readonly name: 'idle' }
+  | { readonly name: 'opening'; readonly socket: WebSocketLike }
+  | { readonly name: 'open'; readonly socket: WebSocketLike }
+  | { readonly name: 'waiting'; readonly timer: Timer; readonly next: NextAttempt }
 
 class RelayConnection implements Connection {
+  #phase: Phase = { name: 'idle' }
   #status: ConnectionStatus = 'connecting'
-  #token: string
   #everConnected = false
-  #startedOnce = false
   #destroyed = false
-
-  /** The socket that owns this tab's state (open or opening), if any. */
-  #socket: WebSocketLike | null = null
-  #socketOpen = false
-  #connectStartedAt = 0
-  #handover: Handover | null = null
-
+  /** Failed attempts since the relay last accepted us (the backoff exponent). */
   #attempt = 0
-  #retryTimer: Timer | null = null
-  #refreshTimer: Timer | null = null
-  #refreshAttempt = 0
-  #refreshing = false
-  /** Bumped by `stop()`, so async work started before it does nothing after it. */
-  #generation = 0
-
-  // Liveness, monotonic ms.
-  #lastReceivedAt = 0
-  #lastHeartbeatAt = Number.NEGATIVE_INFINITY
-  /** Judge only silence after this instant (set when waking up or probing). */
-  #graceFrom = 0
-  #tickTimer: Timer | null = null
-  #tickDueAt = 0
 
   readonly #now: () => number
-  readonly #wallNow: () => number
+  readonly #liveness: LivenessClock
+  readonly #handover: TokenHandover
   readonly #stopEnvironment: () => void
 
   constructor(
-    readonly options: ConnectionOptions,
+    readonly config: ConnectionConfig,
     readonly handlers: ConnectionHandlers,
   ) {
-    this.#token = options.token
-    this.#now = options.now ?? (() => performance.now())
-    this.#wallNow = options.wallNow ?? (() => Date.now())
-    this.#stopEnvironment = this.#listenToEnvironment(options.environment)
-    this.start()
+    this.#now = config.now ?? (() => performance.now())
+    this.#liveness = new LivenessClock({
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      livenessTimeoutMs: config.livenessTimeoutMs,
+      now: this.#now,
+      sendHeartbeat: () => this.#sendOn(this.#openSocket(), HEARTBEAT_FRAME),
+      onDead: () => this.#lose(ClientCloseCode.ConnectionLost, 'retry'),
+    })
+    this.#handover = new TokenHandover(
+      config.token,
+      {
+        getToken: config.getToken,
+        reconnectMinDelayMs: config.reconnectMinDelayMs,
+        reconnectMaxDelayMs: config.reconnectMaxDelayMs,
+        random: config.random,
+        wallNow: config.wallNow ?? (() => Date.now()),
+      },
+      {
+        isOpen: () => this.#phase.name === 'open',
+        open: (token) => this.#newSocket(token),
+        onError: (error) => handlers.error(error),
+      },
+    )
+    this.#stopEnvironment = this.#listenToEnvironment(config.environment)
+    this.#begin()
   }
 
   get status(): ConnectionStatus {
@@ -149,40 +154,31 @@ class RelayConnection implements Connection {
   }
 
   send(frame: Uint8Array): boolean {
-    const target = this.#sendTarget()
-    if (target === null) return false
-    target.send(sendable(frame))
-    return true
+    // Once a handover socket has taken over this tab's state, frames go there.
+    const handover = this.#handover.openedAt !== null ? this.#handover.socket : null
+    return this.#sendOn(handover?.readyState === OPEN ? handover : this.#openSocket(), frame)
   }
 
   probe(): void {
-    if (this.#status === 'closed') return
-    this.#maybeRefreshNow()
-    if (this.#socketOpen) {
-      const now = this.#now()
-      this.#graceFrom = now
-      this.#heartbeat(now)
-      this.#schedule()
-    } else if (this.#retryTimer !== null) {
-      clearTimeout(this.#retryTimer)
-      this.#retryTimer = null
+    const phase = this.#phase
+    if (phase.name === 'idle') return
+    this.#handover.refreshIfOverdue()
+    if (phase.name === 'open') {
+      this.#liveness.restartGrace(true)
+    } else if (phase.name === 'waiting') {
+      clearTimeout(phase.timer)
       this.#connect()
     }
   }
 
   start(): void {
-    if (this.#destroyed || (this.#status !== 'closed' && this.#startedOnce)) return
-    this.#startedOnce = true
-    this.#setStatus(this.#everConnected ? 'reconnecting' : 'connecting')
-    this.#scheduleRefresh()
-    this.#connect()
+    if (this.#destroyed || this.#phase.name !== 'idle') return
+    this.#begin()
   }
 
   stop(): void {
-    this.#generation++
-    this.#clearTimers()
-    this.#dropSockets(CloseCode.Normal)
-    this.#setStatus('closed')
+    this.#handover.stop()
+    this.#enterIdle(CloseCode.Normal)
   }
 
   destroy(): void {
@@ -191,18 +187,106 @@ class RelayConnection implements Connection {
     this.#stopEnvironment()
   }
 
-  // --- sockets -------------------------------------------------------------------------------
+  // --- transitions -------------------------------------------------------------------------
 
-  /** Frames go to the handover socket once it has taken over, else to the current one. */
-  #sendTarget(): WebSocketLike | null {
-    const h = this.#handover
-    if (h !== null && h.openedAt !== null && h.socket.readyState === OPEN) return h.socket
-    const s = this.#socket
-    return s !== null && this.#socketOpen && s.readyState === OPEN ? s : null
+  /** idle -> opening. */
+  #begin(): void {
+    this.#setStatus(this.#everConnected ? 'reconnecting' : 'connecting')
+    this.#handover.start()
+    this.#connect()
   }
 
-  #open(token: string): WebSocketLike {
-    const socket = new this.options.WebSocket(roomUrl(this.options.url, this.options.room, token))
+  /** waiting | idle -> opening: a new socket with the current token. */
+  #connect(): void {
+    this.#phase = { name: 'opening', socket: this.#newSocket(this.#handover.token) }
+    this.#liveness.watchOpening()
+  }
+
+  /** opening -> open. */
+  #opened(socket: WebSocketLike): void {
+    this.#phase = { name: 'open', socket }
+    this.#everConnected = true
+    this.#liveness.watchOpen()
+    this.handlers.open((frame) => socket.send(sendable(frame)))
+    this.#setStatus('connected')
+  }
+
+  /** The handover socket confirmed its takeover: it becomes the connection's socket. */
+  #handedOver(): void {
+    const old = this.#phase.name === 'open' ? this.#phase.socket : null
+    const socket = this.#handover.complete()
+    if (socket === null) return
+    this.#phase = { name: 'open', socket }
+    if (old !== null) closeDetached(old, CloseCode.Normal)
+    this.#liveness.setDeadline(null)
+    this.#liveness.restartGrace()
+  }
+
+  /** opening | open -> waiting (then opening again), or -> idle when the relay refused us. */
+  #lose(code: number, action: 'retry' | 'refresh-token' | 'stop'): void {
+    const wasOpen = this.#phase.name === 'open' || this.#handover.openedAt !== null
+    this.#closeSockets(code === CloseCode.BadFrame ? CloseCode.BadFrame : CloseCode.Normal)
+    this.#liveness.stop()
+    this.#phase = { name: 'idle' }
+    if (wasOpen) this.handlers.lost()
+    if (action === 'stop' || (action === 'refresh-token' && this.config.getToken === undefined)) {
+      this.handlers.error(
+        new PresenceError('refused', `the relay refused the connection (close code ${code})`, {
+          closeCode: code,
+        }),
+      )
+      this.#handover.stop()
+      this.#enterIdle(CloseCode.Normal)
+      return
+    }
+    this.#setStatus(this.#everConnected ? 'reconnecting' : 'connecting')
+    this.#wait(action)
+  }
+
+  /** -> waiting: the backoff before the next attempt. */
+  #wait(next: NextAttempt): void {
+    const delay = backoffDelay(this.#attempt++, {
+      minDelayMs: this.config.reconnectMinDelayMs,
+      maxDelayMs: this.config.reconnectMaxDelayMs,
+      random: this.config.random,
+    })
+    const timer = setTimeout(() => {
+      if (next === 'refresh-token') void this.#connectWithFreshToken()
+      else this.#connect()
+    }, delay)
+    this.#phase = { name: 'waiting', timer, next }
+  }
+
+  async #connectWithFreshToken(): Promise<void> {
+    const { token, stopped } = await this.#handover.fetch()
+    if (stopped) return
+    if (token === null) this.#wait('refresh-token')
+    else this.#connect()
+  }
+
+  /** Any phase -> idle: every socket closed, every timer stopped, status `closed`. */
+  #enterIdle(code: number): void {
+    if (this.#phase.name === 'waiting') clearTimeout(this.#phase.timer)
+    this.#closeSockets(code)
+    this.#liveness.stop()
+    this.#phase = { name: 'idle' }
+    this.#setStatus('closed')
+  }
+
+  // --- sockets -----------------------------------------------------------------------------
+
+  #openSocket(): WebSocketLike | null {
+    return this.#phase.name === 'open' ? this.#phase.socket : null
+  }
+
+  #sendOn(socket: WebSocketLike | null, frame: Uint8Array): boolean {
+    if (socket === null || socket.readyState !== OPEN) return false
+    socket.send(sendable(frame))
+    return true
+  }
+
+  #newSocket(token: string): WebSocketLike {
+    const socket = new this.config.WebSocket(roomUrl(this.config.url, this.config.room, token))
     socket.binaryType = 'arraybuffer'
     socket.onopen = () => this.#onOpen(socket)
     socket.onmessage = ((event: MessageEventLike) => this.#onMessage(socket, event)) as (
@@ -216,265 +300,67 @@ class RelayConnection implements Connection {
     return socket
   }
 
-  #connect(): void {
-    this.#retryTimer = null
-    this.#socketOpen = false
-    this.#connectStartedAt = this.#now()
-    this.#socket = this.#open(this.#token)
-    this.#schedule()
+  /** The socket of the current phase (opening or open), if any. */
+  #current(): WebSocketLike | null {
+    const phase = this.#phase
+    return phase.name === 'opening' || phase.name === 'open' ? phase.socket : null
   }
 
   #onOpen(socket: WebSocketLike): void {
-    if (socket === this.#socket) {
+    if (this.#phase.name === 'opening' && socket === this.#phase.socket) {
+      this.#opened(socket)
+    } else if (socket === this.#handover.socket) {
       const now = this.#now()
-      this.#socketOpen = true
-      this.#everConnected = true
-      this.#lastReceivedAt = now
-      this.#graceFrom = now
-      this.#lastHeartbeatAt = Number.NEGATIVE_INFINITY
-      this.handlers.open((frame) => socket.send(sendable(frame)))
-      this.#setStatus('connected')
-      this.#schedule()
-    } else if (this.#handover?.socket === socket) {
-      this.#handover.openedAt = this.#now()
+      this.#handover.opened(now)
       this.handlers.open((frame) => socket.send(sendable(frame)))
       socket.send(sendable(HEARTBEAT_FRAME))
+      this.#liveness.setDeadline(now + this.config.livenessTimeoutMs)
     }
   }
 
   #onMessage(socket: WebSocketLike, event: MessageEventLike): void {
-    const handover = this.#handover?.socket === socket ? this.#handover : null
-    if (socket !== this.#socket && handover === null) return
-    this.#lastReceivedAt = this.#now()
-    if (socket === this.#socket) this.#attempt = 0 // the relay accepted us: a healthy connection
+    const fromHandover = socket === this.#handover.socket
+    if (socket !== this.#current() && !fromHandover) return
+    this.#liveness.received()
+    if (!fromHandover) this.#attempt = 0 // the relay accepted us: a healthy connection
     const frame = messageBytes(event.data)
     if (frame === null) return
     if (isHeartbeatFrame(frame)) {
-      if (handover?.openedAt != null) this.#completeHandover(handover)
+      if (fromHandover && this.#handover.openedAt !== null) this.#handedOver()
       return
     }
     try {
       this.handlers.message(frame, (reply) => {
         if (socket.readyState === OPEN) socket.send(sendable(reply))
       })
-    } catch {
+    } catch (cause) {
       // A frame we cannot read means this connection is not speaking our protocol any more:
       // start over on a fresh one rather than carry on with a half-applied state.
+      const message = 'a frame from the relay could not be read'
+      this.handlers.error(new PresenceError('bad-frame', message, { cause }))
       this.#lose(CloseCode.BadFrame, 'retry')
     }
   }
 
   #onClose(socket: WebSocketLike, code: number): void {
-    const handover = this.#handover
-    if (handover?.socket === socket) {
-      this.#handover = null
-      if (handover.openedAt !== null) {
-        // It had taken over this tab's state, which the relay has now removed: start over.
-        this.#lose(code, 'retry')
-      } else {
-        this.#retryRefreshLater()
-      }
+    if (socket === this.#handover.socket) {
+      // It had taken over this tab's state, which the relay has now removed: start over.
+      if (this.#handover.closed()) this.#lose(code, 'retry')
       return
     }
-    if (socket !== this.#socket) return
+    if (socket !== this.#current()) return
     this.#lose(code, closeAction(code))
   }
 
-  /** The new socket owns the state and the relay confirmed it: retire the old one. */
-  #completeHandover(handover: Handover): void {
-    this.#handover = null
-    const old = this.#socket
-    this.#socket = handover.socket
-    this.#socketOpen = true
-    if (old !== null) closeDetached(old, CloseCode.Normal)
-    this.#graceFrom = this.#now()
-    this.#refreshAttempt = 0
-    this.#refreshing = false
-    this.#scheduleRefresh()
-    this.#schedule()
-  }
-
   /** Closes every socket without hearing their close events. */
-  #dropSockets(code: number): void {
-    if (this.#socket !== null) closeDetached(this.#socket, code)
-    if (this.#handover !== null) closeDetached(this.#handover.socket, code)
-    this.#socket = null
-    this.#handover = null
-    this.#socketOpen = false
+  #closeSockets(code: number): void {
+    const current = this.#current()
+    if (current !== null) closeDetached(current, code)
+    const handover = this.#handover.drop()
+    if (handover !== null) closeDetached(handover, code)
   }
 
-  /** The connection is gone: clear what came through it, then retry, refresh or stop. */
-  #lose(code: number, action: 'retry' | 'refresh-token' | 'stop'): void {
-    const wasOpen = this.#socketOpen || this.#handover?.openedAt != null
-    this.#dropSockets(code === CloseCode.BadFrame ? CloseCode.BadFrame : CloseCode.Normal)
-    if (this.#tickTimer !== null) clearTimeout(this.#tickTimer)
-    this.#tickTimer = null
-    if (wasOpen) this.handlers.lost()
-    if (action === 'stop' || (action === 'refresh-token' && this.options.getToken === undefined)) {
-      this.#clearTimers()
-      this.#setStatus('closed')
-      return
-    }
-    this.#setStatus(this.#everConnected ? 'reconnecting' : 'connecting')
-    const delay = backoffDelay(this.#attempt++, {
-      minDelayMs: this.options.reconnectMinDelayMs,
-      maxDelayMs: this.options.reconnectMaxDelayMs,
-      random: this.options.random,
-    })
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null
-      if (action === 'refresh-token') void this.#reconnectWithFreshToken()
-      else this.#connect()
-    }, delay)
-  }
-
-  async #reconnectWithFreshToken(): Promise<void> {
-    const getToken = this.options.getToken
-    if (getToken === undefined) return
-    const generation = this.#generation
-    let token: string | null = null
-    try {
-      token = await getToken()
-    } catch {
-      token = null
-    }
-    if (generation !== this.#generation) return // stopped meanwhile
-    if (token === null) {
-      this.#lose(CloseCode.BadToken, 'refresh-token')
-      return
-    }
-    this.#token = token
-    this.#scheduleRefresh()
-    this.#connect()
-  }
-
-  // --- liveness ------------------------------------------------------------------------------
-
-  #heartbeat(now: number): void {
-    const target = this.#socket
-    if (target === null || !this.#socketOpen || target.readyState !== OPEN) return
-    target.send(sendable(HEARTBEAT_FRAME))
-    this.#lastHeartbeatAt = now
-  }
-
-  /** How late a timer may fire before we assume the page was frozen or throttled. */
-  get #lateThreshold(): number {
-    return Math.max(this.options.heartbeatIntervalMs, 1000)
-  }
-
-  #schedule(): void {
-    if (this.#tickTimer !== null) clearTimeout(this.#tickTimer)
-    this.#tickTimer = null
-    if (this.#socket === null) return
-    const now = this.#now()
-    const { heartbeatIntervalMs, livenessTimeoutMs } = this.options
-    let due: number
-    if (!this.#socketOpen) {
-      due = this.#connectStartedAt + livenessTimeoutMs
-    } else {
-      const anchor = Math.max(this.#lastReceivedAt, this.#graceFrom)
-      due = Math.min(this.#lastHeartbeatAt + heartbeatIntervalMs, anchor + livenessTimeoutMs)
-      const h = this.#handover
-      if (h?.openedAt != null) due = Math.min(due, h.openedAt + livenessTimeoutMs)
-    }
-    if (!(due > now)) due = now
-    this.#tickDueAt = due
-    this.#tickTimer = setTimeout(() => this.#tick(), Math.min(due - now, MAX_TIMEOUT))
-  }
-
-  #tick(): void {
-    this.#tickTimer = null
-    const now = this.#now()
-    const late = now - this.#tickDueAt > this.#lateThreshold
-    const { heartbeatIntervalMs, livenessTimeoutMs } = this.options
-    if (late) {
-      // The page was frozen or throttled: frames may be queued behind this timer. Do not judge.
-      this.#graceFrom = now
-      if (!this.#socketOpen) this.#connectStartedAt = now
-      this.#heartbeat(now)
-      this.#schedule()
-      return
-    }
-    if (!this.#socketOpen) {
-      // The socket never opened (black-holed handshake): give up on it and retry.
-      if (now - this.#connectStartedAt >= livenessTimeoutMs) this.#lose(1006, 'retry')
-      else this.#schedule()
-      return
-    }
-    const h = this.#handover
-    if (h?.openedAt != null && now - h.openedAt >= livenessTimeoutMs) {
-      // The new socket took over but the relay never confirmed: that state is in limbo.
-      this.#lose(1006, 'retry')
-      return
-    }
-    const anchor = Math.max(this.#lastReceivedAt, this.#graceFrom)
-    if (this.#lastHeartbeatAt >= anchor && now - anchor >= livenessTimeoutMs) {
-      this.#lose(1006, 'retry')
-      return
-    }
-    if (now - this.#lastHeartbeatAt >= heartbeatIntervalMs) this.#heartbeat(now)
-    this.#schedule()
-  }
-
-  // --- token refresh -------------------------------------------------------------------------
-
-  #scheduleRefresh(): void {
-    if (this.#refreshTimer !== null) clearTimeout(this.#refreshTimer)
-    this.#refreshTimer = null
-    if (this.options.getToken === undefined || this.#destroyed) return
-    const expiresAt = tokenExpiry(this.#token)
-    if (expiresAt === null) return
-    const delay = refreshDelay(expiresAt, this.#wallNow())
-    this.#refreshTimer = setTimeout(() => void this.#refresh(), Math.min(delay, MAX_TIMEOUT))
-  }
-
-  /** Long timers may not fire on time after sleep: a probe refreshes an overdue token. */
-  #maybeRefreshNow(): void {
-    if (this.#refreshTimer === null || this.#refreshing) return
-    const expiresAt = tokenExpiry(this.#token)
-    if (expiresAt !== null && refreshDelay(expiresAt, this.#wallNow()) <= 0) {
-      clearTimeout(this.#refreshTimer)
-      void this.#refresh()
-    }
-  }
-
-  #retryRefreshLater(): void {
-    this.#refreshing = false
-    if (this.#status === 'closed') return
-    if (this.#refreshTimer !== null) clearTimeout(this.#refreshTimer)
-    const delay = backoffDelay(this.#refreshAttempt++, {
-      minDelayMs: Math.max(this.options.reconnectMinDelayMs, 1000),
-      maxDelayMs: Math.max(this.options.reconnectMaxDelayMs, 1000),
-      random: this.options.random,
-    })
-    this.#refreshTimer = setTimeout(() => void this.#refresh(), delay)
-  }
-
-  async #refresh(): Promise<void> {
-    this.#refreshTimer = null
-    const getToken = this.options.getToken
-    if (getToken === undefined || this.#status === 'closed') return
-    this.#refreshing = true
-    const generation = this.#generation
-    let token: string
-    try {
-      token = await getToken()
-    } catch {
-      if (generation === this.#generation) this.#retryRefreshLater()
-      return
-    }
-    if (generation !== this.#generation) return
-    this.#token = token
-    if (this.#status !== 'connected' || this.#handover !== null) {
-      // The next (re)connect uses the new token.
-      this.#refreshing = false
-      this.#scheduleRefresh()
-      return
-    }
-    this.#handover = { socket: this.#open(token), openedAt: null }
-  }
-
-  // --- environment and housekeeping ----------------------------------------------------------
+  // --- environment and status --------------------------------------------------------------
 
   #listenToEnvironment(environment: PresenceEnvironment | null): () => void {
     if (environment === null) return () => {}
@@ -489,16 +375,6 @@ class RelayConnection implements Connection {
       stopResume()
       stopVisible()
     }
-  }
-
-  #clearTimers(): void {
-    for (const timer of [this.#retryTimer, this.#refreshTimer, this.#tickTimer]) {
-      if (timer !== null) clearTimeout(timer)
-    }
-    this.#retryTimer = null
-    this.#refreshTimer = null
-    this.#tickTimer = null
-    this.#refreshing = false
   }
 
   #setStatus(status: ConnectionStatus): void {

@@ -1,10 +1,11 @@
 /**
- * The frames the presence client writes, and the filter it reads awareness updates through.
- * Formats: see `@sightline/protocol` (message-type.ts, awareness-codec.ts).
+ * The awareness frames the presence client writes, and the filter it reads awareness updates
+ * through. The wire format and every frame writer live in `@sightline/protocol` (frames.ts,
+ * awareness-codec.ts); this file only picks what a tab sends and what it accepts.
  */
 import {
   type AwarenessEntry,
-  MessageType,
+  encodeAwarenessUpdateFrame,
   readAwarenessUpdate,
   readPresenceState,
   writeAwarenessUpdate,
@@ -12,25 +13,13 @@ import {
 import * as encoding from 'lib0/encoding'
 import type { Awareness } from 'y-protocols/awareness'
 import { encodeAwarenessUpdate } from 'y-protocols/awareness'
-import * as syncProtocol from 'y-protocols/sync'
 
 /**
  * An awareness frame holding only this tab's own entry. Never anyone else's: re-sending other
  * clients' entries is the N-squared echo of y-websocket's provider (yjs/yjs#732).
  */
 export function ownAwarenessFrame(awareness: Awareness): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.Awareness)
-  encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(awareness, [awareness.clientID]))
-  return encoding.toUint8Array(encoder)
-}
-
-/** A sync frame carrying a local document update. */
-export function syncUpdateFrame(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.Sync)
-  syncProtocol.writeUpdate(encoder, update)
-  return encoding.toUint8Array(encoder)
+  return encodeAwarenessUpdateFrame(encodeAwarenessUpdate(awareness, [awareness.clientID]))
 }
 
 function isValidEntry(entry: AwarenessEntry): boolean {

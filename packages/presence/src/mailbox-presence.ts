@@ -10,16 +10,17 @@
  * current summary again when the next socket joins.
  */
 import {
-  MessageType,
   mailboxRoom,
   type PresenceUser,
   readAwarenessUpdate,
+  readFrame,
   readMailboxSummary,
   type Viewer,
 } from '@sightline/protocol'
-import * as decoding from 'lib0/decoding'
 import { type ConnectionStatus, createConnection } from './connection.js'
 import { defaultEnvironment, watchPageCache } from './environment.js'
+import type { PresenceError } from './errors.js'
+import { createListeners, createObservable, sameJson } from './observable.js'
 import { type ConnectionOptions, resolveTimings, resolveWebSocket } from './options.js'
 import { tokenUser } from './token.js'
 
@@ -46,6 +47,8 @@ export interface MailboxPresence {
   subscribe(listener: (conversations: MailboxConversations) => void): () => void
   /** Called now and on every status change; returns an unsubscribe function. */
   onStatus(listener: (status: ConnectionStatus) => void): () => void
+  /** Called with each error the list recovered from or stopped on; returns an unsubscribe function. */
+  onError(listener: (error: PresenceError) => void): () => void
   /** Closes the socket and forgets everything. */
   destroy(): void
 }
@@ -67,9 +70,10 @@ export function createMailboxPresence(options: MailboxPresenceOptions): MailboxP
   const environment = options.environment === undefined ? defaultEnvironment() : options.environment
 
   const entries = new Map<number, Entry>()
-  let conversations: MailboxConversations = new Map()
-  const listeners = new Set<(conversations: MailboxConversations) => void>()
-  const statusListeners = new Set<(status: ConnectionStatus) => void>()
+  // A new map on every change: each change is published as it is made.
+  const conversations = createObservable<MailboxConversations>(new Map())
+  const status = createObservable<ConnectionStatus>('connecting')
+  const errors = createListeners<PresenceError>()
   let destroyed = false
 
   const connection = createConnection(
@@ -90,19 +94,19 @@ export function createMailboxPresence(options: MailboxPresenceOptions): MailboxP
       open: () => {},
       message: (frame) => receive(frame),
       lost: () => forgetAll(),
-      status: (status) => {
-        for (const listener of statusListeners) listener(status)
-      },
+      status: (next) => void status.set(next),
+      error: (error) => errors.emit(error),
     },
   )
+  status.set(connection.status)
 
-  function receive(frame: Uint8Array): void {
-    const decoder = decoding.createDecoder(frame)
+  function receive(bytes: Uint8Array): void {
+    const frame = readFrame(bytes)
     // Sync frames carry the mailbox room's document, which a list page does not use.
-    if (decoding.readVarUint(decoder) !== MessageType.Awareness) return
-    const next = new Map(conversations)
+    if (frame.kind !== 'awareness') return
+    const next = new Map(conversations.value)
     let changed = false
-    for (const e of readAwarenessUpdate(decoding.readVarUint8Array(decoder))) {
+    for (const e of readAwarenessUpdate(frame.update)) {
       const prev = entries.get(e.clientId)
       const isNull = e.json === 'null'
       if (prev !== undefined && !(e.clock > prev.clock || (e.clock === prev.clock && isNull)))
@@ -117,23 +121,18 @@ export function createMailboxPresence(options: MailboxPresenceOptions): MailboxP
       const before = next.get(summary.conversation)
       if (viewers.length === 0) {
         changed = next.delete(summary.conversation) || changed
-      } else if (before === undefined || JSON.stringify(before) !== JSON.stringify(viewers)) {
+      } else if (before === undefined || !sameJson(before, viewers)) {
         // Filtering keeps the relay's fold order (replying first).
         next.set(summary.conversation, Object.freeze(viewers))
         changed = true
       }
     }
-    if (changed) publish(next)
+    if (changed) conversations.set(next)
   }
 
   function forgetAll(): void {
     entries.clear()
-    if (conversations.size > 0) publish(new Map())
-  }
-
-  function publish(next: Map<string, readonly Viewer[]>): void {
-    conversations = next
-    for (const listener of listeners) listener(conversations)
+    if (conversations.value.size > 0) conversations.set(new Map())
   }
 
   const stopLifecycle =
@@ -152,30 +151,24 @@ export function createMailboxPresence(options: MailboxPresenceOptions): MailboxP
     },
     user,
     get conversations() {
-      return conversations
+      return conversations.value
     },
     viewersOf(conversationId) {
-      return conversations.get(String(conversationId)) ?? NOBODY
+      return conversations.value.get(String(conversationId)) ?? NOBODY
     },
-    subscribe(listener) {
-      listeners.add(listener)
-      listener(conversations)
-      return () => listeners.delete(listener)
-    },
-    onStatus(listener) {
-      statusListeners.add(listener)
-      listener(connection.status)
-      return () => statusListeners.delete(listener)
-    },
+    subscribe: (listener) => conversations.subscribe(listener),
+    onStatus: (listener) => status.subscribe(listener),
+    onError: (listener) => errors.add(listener),
     destroy() {
       if (destroyed) return
       destroyed = true
       connection.destroy()
       stopLifecycle()
       entries.clear()
-      conversations = new Map()
-      listeners.clear()
-      statusListeners.clear()
+      conversations.clear()
+      conversations.set(new Map())
+      status.clear()
+      errors.clear()
     },
   }
 }

@@ -9,37 +9,31 @@
  */
 import {
   type Activity,
-  encodeSignalFrame,
   foldViewers,
-  MessageType,
   type PresenceState,
   type PresenceUser,
-  readAwarenessUpdate,
+  readFrame,
   readPresenceState,
-  SignalKind,
+  SyncStep,
   type Viewer,
 } from '@sightline/protocol'
-import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
 import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
-import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import {
-  type BeforeSendResult,
-  checkBeforeSend,
-  firstReplier as firstReplierOf,
-} from './collision.js'
+import { type BeforeSendResult, firstReplier as firstReplierOf } from './collision.js'
 import { type ConnectionStatus, createConnection } from './connection.js'
 import { defaultEnvironment, watchPageCache } from './environment.js'
+import { PresenceError } from './errors.js'
 import { acceptableAwarenessUpdate, ownAwarenessFrame } from './frames.js'
 import { createIdleTracker } from './idle.js'
+import { createListeners, createObservable, sameJson } from './observable.js'
 import {
   type PresenceOptions,
   resolveRenewInterval,
   resolveTimings,
   resolveWebSocket,
 } from './options.js'
-import { type Reply, readReplies, repliesArray, replyKey } from './replies.js'
+import type { Reply } from './replies.js'
+import { createReplyTracker } from './reply-tracker.js'
 import { tokenUser } from './token.js'
 
 export interface PresenceClient {
@@ -63,6 +57,11 @@ export interface PresenceClient {
   subscribe(listener: (others: readonly Viewer[]) => void): () => void
   /** Called now and on every status change; returns an unsubscribe function. */
   onStatus(listener: (status: ConnectionStatus) => void): () => void
+  /**
+   * Called with each error the client recovered from or stopped on (a token refresh that
+   * failed, a frame it could not read, a refusal by the relay); returns an unsubscribe function.
+   */
+  onError(listener: (error: PresenceError) => void): () => void
   /** Replies sent by other agents (the room's reply log, last ~20), newest first. */
   readonly replies: readonly Reply[]
   /**
@@ -115,28 +114,11 @@ export function createPresence(options: PresenceOptions): PresenceClient {
 
   let activity: Activity = 'viewing'
   let since = Date.now()
-  /**
-   * Keys of the replies this tab had seen when it began composing (or, before it ever
-   * composed, when it first synced): any other reply is a conflict. Null until either.
-   */
-  let seenAtCompose: Set<string> | null = null
-  /** A reply signal waiting for the connection (markReplySent while offline). */
-  let replySignalPending = false
-  /**
-   * The `since` the relay forwards for this tab's current state when it differs from ours
-   * (our clock is off by more than the relay tolerates: it stamped its own); null while the
-   * relay forwards ours as it is.
-   */
-  let relaySince: number | null = null
   let destroyed = false
   let left = false
-  let others: readonly Viewer[] = Object.freeze([])
-  let othersKey = '[]'
-  const othersListeners = new Set<(others: readonly Viewer[]) => void>()
-  const statusListeners = new Set<(status: ConnectionStatus) => void>()
-  let replies: readonly Reply[] = Object.freeze([])
-  let repliesKey = '[]'
-  const repliesListeners = new Set<(replies: readonly Reply[]) => void>()
+  const others = createObservable<readonly Viewer[]>(Object.freeze([]), sameJson)
+  const status = createObservable<ConnectionStatus>('connecting')
+  const errors = createListeners<PresenceError>()
 
   const idle = createIdleTracker({
     environment,
@@ -162,18 +144,21 @@ export function createPresence(options: PresenceOptions): PresenceClient {
     {
       open: (send) => {
         send(ownAwarenessFrame(awareness))
-        if (replySignalPending) {
-          replySignalPending = false
-          send(encodeSignalFrame(SignalKind.ReplySent))
-        }
+        replyTracker.flush(send)
       },
       message: (frame, reply) => receive(frame, reply),
       lost: () => clearRemoteStates(),
-      status: (status) => {
-        for (const listener of statusListeners) listener(status)
-      },
+      status: (next) => void status.set(next),
+      error: (error) => errors.emit(error),
     },
   )
+  const replyTracker = createReplyTracker({
+    doc,
+    user,
+    clientId,
+    send: (frame) => connection.send(frame),
+  })
+  status.set(connection.status)
 
   // Send this tab's entry, and only it, whenever it changes locally (including renewals).
   awareness.on('update', ({ added, updated, removed }: AwarenessChanges, origin: unknown) => {
@@ -184,8 +169,6 @@ export function createPresence(options: PresenceOptions): PresenceClient {
     }
   })
   awareness.on('change', refreshOthers)
-  const replyLog = repliesArray(doc)
-  replyLog.observe(refreshReplies)
 
   // Off by default: the relay refreshes every live state for every receiver. When asked for
   // (a relay that does not refresh), renew as y-protocols would, on the monotonic clock.
@@ -201,53 +184,44 @@ export function createPresence(options: PresenceOptions): PresenceClient {
         )
       : undefined
 
-  function receive(frame: Uint8Array, reply: (frame: Uint8Array) => void): void {
-    const decoder = decoding.createDecoder(frame)
-    const type = decoding.readVarUint(decoder)
-    switch (type) {
-      case MessageType.Sync: {
+  /** Applies one frame from the relay; throws when it cannot be read (the connection restarts). */
+  function receive(bytes: Uint8Array, reply: (frame: Uint8Array) => void): void {
+    const frame = readFrame(bytes)
+    switch (frame.kind) {
+      case 'sync':
         // The relay writes the document and asks for nothing: apply, never answer.
-        const step = syncProtocol.readSyncMessage(
-          decoder,
-          encoding.createEncoder(),
-          doc,
-          connection,
-        )
-        if (step === syncProtocol.messageYjsSyncStep2 && seenAtCompose === null) {
-          seenAtCompose = new Set(readReplies(doc, user.id).map(replyKey))
-        }
+        if (frame.step === SyncStep.Step1) return
+        applyDocumentUpdate(frame.payload)
+        if (frame.step === SyncStep.Step2) replyTracker.synced()
         return
-      }
-      case MessageType.Awareness: {
-        const raw = decoding.readVarUint8Array(decoder)
-        noteOwnCorrection(raw)
-        const update = acceptableAwarenessUpdate(raw, clientId)
+      case 'awareness': {
+        replyTracker.noteOwnCorrection(frame.update, awareness.meta.get(clientId)?.clock, activity)
+        const update = acceptableAwarenessUpdate(frame.update, clientId)
         if (update !== null) applyAwarenessUpdate(awareness, update, connection)
         return
       }
-      case MessageType.QueryAwareness:
+      case 'query-awareness':
         if (awareness.getLocalState() !== null) reply(ownAwarenessFrame(awareness))
         return
-      default:
-        // Auth (unused by Sightline) and frame types from newer peers: nothing to do.
+      case 'signal':
+      case 'other':
+        // Signals go to the relay only; auth (unused by Sightline) and newer peers' types.
         return
     }
   }
 
   /**
-   * The relay corrects a `since` it will not take as it is by sending this tab its own entry
-   * back, with this tab's clock: applies if that is still the current state.
+   * Applies a document update from the relay. Yjs throws from inside `applyUpdate` (a bad
+   * update, or an observer that threw): reported, and the rest of the frame stream goes on,
+   * as y-protocols' own reader does.
    */
-  function noteOwnCorrection(update: Uint8Array): void {
-    const clock = awareness.meta.get(clientId)?.clock
+  function applyDocumentUpdate(update: Uint8Array): void {
     try {
-      for (const entry of readAwarenessUpdate(update)) {
-        if (entry.clientId !== clientId || entry.clock !== clock) continue
-        const state = readPresenceState(JSON.parse(entry.json))
-        if (state !== null && state.activity === activity) relaySince = state.since
-      }
-    } catch {
-      // A malformed update is dropped by acceptableAwarenessUpdate below.
+      Y.applyUpdate(doc, update, connection)
+    } catch (cause) {
+      errors.emit(
+        new PresenceError('bad-frame', 'a document update could not be applied', { cause }),
+      )
     }
   }
 
@@ -266,34 +240,21 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       const state = readPresenceState(raw)
       if (state !== null) states.push(state)
     }
-    const next = foldViewers(states, { excludeUserId: user.id })
-    const key = JSON.stringify(next)
-    if (key === othersKey) return
-    othersKey = key
-    others = Object.freeze(next)
-    for (const listener of othersListeners) listener(others)
-  }
-
-  function refreshReplies(): void {
-    const next = readReplies(doc, user.id)
-    const key = JSON.stringify(next)
-    if (key === repliesKey) return
-    repliesKey = key
-    replies = Object.freeze(next)
-    for (const listener of repliesListeners) listener(replies)
+    others.set(Object.freeze(foldViewers(states, { excludeUserId: user.id })))
   }
 
   /**
    * Every tab's presence state in the room, this tab's own included, with the `since` the
-   * others see for it (see `relaySince`).
+   * others see for it (the relay's correction, when it made one).
    */
   function allStates(): PresenceState[] {
+    const relaySince = replyTracker.relaySince
     const states: PresenceState[] = []
     for (const [id, raw] of awareness.getStates()) {
       const state = readPresenceState(raw)
       if (state === null) continue
       const own = id === clientId && relaySince !== null
-      states.push(own ? { ...state, since: relaySince as number } : state)
+      states.push(own ? { ...state, since: relaySince } : state)
     }
     return states
   }
@@ -331,7 +292,7 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       return connection.status
     },
     get others() {
-      return others
+      return others.value
     },
     user,
     get activity() {
@@ -346,40 +307,26 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       if (next === activity) return
       activity = next
       since = Date.now()
-      relaySince = null
-      if (next === 'replying') seenAtCompose = new Set(readReplies(doc, user.id).map(replyKey))
+      replyTracker.activityChanged(next)
       publish()
     },
     setAway,
-    subscribe(listener) {
-      othersListeners.add(listener)
-      listener(others)
-      return () => othersListeners.delete(listener)
-    },
-    onStatus(listener) {
-      statusListeners.add(listener)
-      listener(connection.status)
-      return () => statusListeners.delete(listener)
-    },
+    subscribe: (listener) => others.subscribe(listener),
+    onStatus: (listener) => status.subscribe(listener),
+    onError: (listener) => errors.add(listener),
     get replies() {
-      return replies
+      return replyTracker.replies.value
     },
     get composingSince() {
       // On the clock the others see (the relay's correction, when it made one), like `at`.
-      return activity === 'replying' ? (relaySince ?? since) : null
+      return activity === 'replying' ? (replyTracker.relaySince ?? since) : null
     },
     markReplySent() {
-      if (destroyed) return
-      if (!connection.send(encodeSignalFrame(SignalKind.ReplySent))) replySignalPending = true
+      if (!destroyed) replyTracker.markReplySent()
     },
-    onReplies(listener) {
-      repliesListeners.add(listener)
-      listener(replies)
-      return () => repliesListeners.delete(listener)
-    },
+    onReplies: (listener) => replyTracker.replies.subscribe(listener),
     beforeSend() {
-      const seen = seenAtCompose
-      return checkBeforeSend(replies, others, (r) => seen?.has(replyKey(r)) === true)
+      return replyTracker.beforeSend(others.value)
     },
     firstReplier(includeSelf = true) {
       return firstReplierOf(allStates(), includeSelf ? undefined : user.id)
@@ -393,17 +340,14 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       idle.destroy()
       clearInterval(renewTimer)
       awareness.off('change', refreshOthers)
-      replyLog.unobserve(refreshReplies)
+      replyTracker.destroy()
       awareness.destroy()
       doc.destroy()
       clearRemoteStates()
-      others = Object.freeze([])
-      othersKey = '[]'
-      replies = Object.freeze([])
-      repliesKey = '[]'
-      othersListeners.clear()
-      statusListeners.clear()
-      repliesListeners.clear()
+      others.clear()
+      others.set(Object.freeze([]))
+      status.clear()
+      errors.clear()
     },
   }
 }

@@ -122,6 +122,7 @@ describe('liveness', () => {
         message: () => {},
         lost: () => events.push('lost'),
         status: (s) => events.push(s),
+        error: (e) => events.push(`error:${e.code}`),
       },
     )
     cleanups.push(() => connection.destroy())

@@ -60,6 +60,21 @@ export const CloseReason: Readonly<Record<CloseCode, string>> = Object.freeze({
   [CloseCode.SlowConsumer]: 'slow consumer',
 })
 
+/**
+ * Codes a client reports for a socket it lost without the relay closing it. The relay never
+ * sends these (WebSocket forbids sending 1006 in a close frame); they name what the presence
+ * client hands to its own close handling, so no bare number stands for them.
+ */
+export const ClientCloseCode = Object.freeze({
+  /**
+   * The connection is gone without a close frame: the network dropped it, the handshake never
+   * completed, or the client's own liveness check heard nothing back within its timeout.
+   */
+  ConnectionLost: 1006,
+} as const)
+
+export type ClientCloseCode = (typeof ClientCloseCode)[keyof typeof ClientCloseCode]
+
 /** Close codes in the 4400-4499 range after which a client may retry (with backoff). */
 export const RetryableCloseCodes: ReadonlySet<number> = new Set<number>([
   CloseCode.Timeout,

@@ -8,15 +8,19 @@
  * use one); whether a connection may join it is up to its token's grants.
  * A segment is 1-64 characters of [A-Za-z0-9_-] and may hold dots, but is never "." or "..".
  */
-export const RoomLimits = Object.freeze({ maxLength: 256, maxSegments: 8, maxSegmentLength: 64 })
+export const RoomNameLimits = Object.freeze({
+  maxLength: 256,
+  maxSegments: 8,
+  maxSegmentLength: 64,
+})
 
 const SEGMENT = /^[A-Za-z0-9_.-]{1,64}$/
 
 /** True when `name` is a well-formed room name (see the file header). */
 export function isValidRoomName(name: string): boolean {
-  if (name.length === 0 || name.length > RoomLimits.maxLength) return false
+  if (name.length === 0 || name.length > RoomNameLimits.maxLength) return false
   const segments = name.split('/')
-  if (segments.length > RoomLimits.maxSegments) return false
+  if (segments.length > RoomNameLimits.maxSegments) return false
   return segments.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..')
 }
 

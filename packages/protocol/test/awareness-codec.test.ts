@@ -4,6 +4,7 @@ import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import {
   type AwarenessEntry,
+  ClientCloseCode,
   CloseCode,
   closeAction,
   encodeAwarenessFrame,
@@ -94,6 +95,6 @@ describe('close codes', () => {
     expect(closeAction(CloseCode.BadRoom)).toBe('stop')
     expect(closeAction(CloseCode.RateLimited)).toBe('retry')
     expect(closeAction(CloseCode.Restarting)).toBe('retry')
-    expect(closeAction(1006)).toBe('retry')
+    expect(closeAction(ClientCloseCode.ConnectionLost)).toBe('retry')
   })
 })
