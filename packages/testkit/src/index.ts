@@ -1,0 +1,5 @@
+export { readAwarenessEntries } from './frames.js'
+export { FAST_CLIENT, FAST_RELAY } from './intervals.js'
+export { uniqueRoom } from './rooms.js'
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js'
+export { mintToken, nameOf, TEST_SECRET, type TokenInput } from './tokens.js'
