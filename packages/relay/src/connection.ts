@@ -120,8 +120,10 @@ export class Connection implements RoomPeer {
     this.#ws.on('pong', () => this.#seen())
     this.#ws.on('close', (code) => {
       if (this.#relayLog.isLevelEnabled('debug')) this.log.debug({ code }, 'connection closed')
-      // Closed by the other end or the network, not by us: states it left live get the grace.
-      this.#leave(true)
+      // Closed by the other end, not by us. Only a "going away" close can be the browser
+      // closing a resumed frozen tab's socket, which reconnects at once: its live states get
+      // the removal grace. Anything else (1000 after leaving, a reset: 1006) is removed now.
+      this.#leave(code === CloseCode.GoingAway)
     })
     this.#ws.on('error', (error) => this.log.warn({ err: error.message }, 'socket error'))
     this.#room = this.#rooms.join(init.roomName, this)

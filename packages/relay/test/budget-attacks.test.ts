@@ -59,12 +59,12 @@ describe('held budgets', () => {
       livenessTimeoutMs: 5000,
     })
     const b = await bystanders(relay, uniqueRoom())
-    // Open a room, set a state, drop the socket without a close: the room is held 3 s.
+    // Open a room, set a state, close "going away" without nulling it: the room is held 3 s.
     for (let i = 0; i < 5; i++) {
       const tab = await join(relay, uniqueRoom(), 'mallory')
       tab.setState(100 + i, 1, presence('mallory'))
       await settle(tab)
-      tab.ws.terminate()
+      tab.ws.close(1001)
     }
     await expect.poll(() => relay.stats().connections).toBe(4)
     expect(relay.stats().rooms).toBe(2 + 5)
@@ -90,7 +90,7 @@ describe('held budgets', () => {
       const tab = await join(relay, room, `agent${i}`)
       tab.setState(200 + i, 1, presence(`agent${i}`))
       await settle(tab)
-      tab.ws.terminate()
+      tab.ws.close(1001)
     }
     await expect.poll(() => relay.stats().connections).toBe(0)
     const late = await join(relay, room, 'late')

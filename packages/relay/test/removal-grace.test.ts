@@ -1,8 +1,9 @@
 /**
- * The removal grace (`removalGraceMs`): a connection that closes with live states keeps them
- * for the grace, so the same tab reconnecting at once (Chromium closes a resumed frozen tab's
- * socket with 1001) takes them over and bystanders never see it leave. Explicit nulls and
- * liveness drops still remove at once. Real sockets to a real relay; times are measured on
+ * The removal grace (`removalGraceMs`): a connection that closes "going away" (1001) with live
+ * states keeps them for the grace, so the same tab reconnecting at once (Chromium closes a
+ * resumed frozen tab's socket with 1001) takes them over and bystanders never see it leave.
+ * Every other end removes at once: explicit nulls, liveness drops, a socket reset without a
+ * close frame (a crashed tab or process, 1006) and any other close code. Real sockets to a real relay; times are measured on
  * the same monotonic clock the in-process relay uses.
  */
 import type { Socket } from 'node:net'
@@ -60,6 +61,13 @@ async function msUntilGone(watcher: TestClient, clientId: number, since: number)
   return performance.now() - since
 }
 
+/** Closes "going away" without nulling its states, as Chromium does for a resumed frozen tab. */
+function goAway(client: TestClient): number {
+  const at = performance.now()
+  client.ws.close(1001)
+  return at
+}
+
 /** Closes the TCP socket without a close frame (a killed process, a network error). */
 function dropAbruptly(client: TestClient): number {
   const at = performance.now()
@@ -75,7 +83,7 @@ function blackHole(client: TestClient): void {
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('removal grace', () => {
-  it('keeps the states of an abruptly closed connection for the grace, then removes them', async () => {
+  it('keeps the states of a connection closed going away (1001) for the grace, then removes them', async () => {
     const relay = await startRelay(OPTIONS)
     const room = uniqueRoom()
     const alice = await join(relay, room, 'alice')
@@ -83,7 +91,7 @@ describe('removal grace', () => {
     alice.setState(11, 1, presence('alice'))
     await expect.poll(() => bob.live().has(11)).toBe(true)
 
-    const closedAt = dropAbruptly(alice)
+    const closedAt = goAway(alice)
     // The relay saw the close at once; only the removal waits.
     await expect.poll(() => relay.stats().connections, { interval: 5 }).toBe(1)
     expect(bob.live().has(11)).toBe(true)
@@ -93,16 +101,26 @@ describe('removal grace', () => {
     expect(removalsOf(bob, 11)).toBe(1)
   })
 
-  it('keeps them after a close handshake without nulls too (a stock provider)', async () => {
+  it.each([
+    ['a socket reset without a close frame (1006: a crashed tab)', dropAbruptly],
+    [
+      'a normal close without nulls (a stock provider destroyed)',
+      (c: TestClient) => {
+        const at = performance.now()
+        c.ws.close(1000)
+        return at
+      },
+    ],
+  ])('removes at once after %s: it cannot be a frozen tab resuming', async (_, end) => {
     const relay = await startRelay(OPTIONS)
     const room = uniqueRoom()
     const alice = await join(relay, room, 'alice')
     const bob = await join(relay, room, 'bob')
     alice.setState(11, 1, presence('alice'))
     await expect.poll(() => bob.live().has(11)).toBe(true)
-    const closedAt = performance.now()
-    await alice.close()
-    expect(await msUntilGone(bob, 11, closedAt)).toBeGreaterThanOrEqual(GRACE)
+    const closedAt = end(alice)
+    expect(await msUntilGone(bob, 11, closedAt)).toBeLessThan(GRACE / 2)
+    expect(removalsOf(bob, 11)).toBe(1)
   })
 
   it('removes states nulled before the close at once, and only once', async () => {
@@ -136,7 +154,7 @@ describe('removal grace', () => {
     old.setState(11, 7, presence('alice', { away: true }))
     await expect.poll(() => bob.live().has(11)).toBe(true)
 
-    dropAbruptly(old)
+    goAway(old)
     await expect.poll(() => relay.stats().connections, { interval: 5 }).toBe(2)
     // The tab comes back with the same client ID and its own clock, as the presence client
     // does after Chromium closed its socket on resume.
@@ -154,7 +172,7 @@ describe('removal grace', () => {
     expect(fresh.closeCode).toBeUndefined()
 
     // The new connection owns it now: its own abrupt close starts a grace of its own.
-    const closedAt = dropAbruptly(fresh)
+    const closedAt = goAway(fresh)
     expect(await msUntilGone(bob, 11, closedAt)).toBeGreaterThanOrEqual(GRACE)
     expect(removalsOf(bob, 11)).toBe(1)
   })
@@ -187,7 +205,7 @@ describe('removal grace', () => {
     const bob = await join(relay, room, 'bob')
     alice.setState(11, 1, presence('alice'))
     await expect.poll(() => bob.live().has(11)).toBe(true)
-    const closedAt = dropAbruptly(alice)
+    const closedAt = goAway(alice)
     expect(await msUntilGone(bob, 11, closedAt)).toBeLessThan(200)
   })
 
@@ -201,7 +219,7 @@ describe('removal grace', () => {
       [...list.live().values()].some((v) => readMailboxSummary(v)?.conversation === 'lone')
     await expect.poll(listed).toBe(true)
 
-    const closedAt = dropAbruptly(alice)
+    const closedAt = goAway(alice)
     // The conversation room outlives its last socket while its state may still be taken over
     // (a resumed tab reconnecting), so the mailbox list does not blink...
     await expect.poll(() => listed(), { timeout: 5000, interval: 5 }).toBe(false)
@@ -219,7 +237,7 @@ describe('removal grace', () => {
     const alice = await join(relay, room, 'alice')
     alice.setState(11, 1, presence('alice'))
     await settle(alice)
-    dropAbruptly(alice)
+    goAway(alice)
     const again = await join(relay, room, 'alice')
     again.setState(11, 2, presence('alice'))
     await settle(again)
@@ -246,7 +264,7 @@ describe('removal grace', () => {
       return summaries[0]?.viewers.map((v) => v.user.id).sort()
     }
     await expect.poll(viewers).toEqual(['alice', 'bob'])
-    const closedAt = dropAbruptly(alice)
+    const closedAt = goAway(alice)
     await expect.poll(viewers, { timeout: 5000, interval: 5 }).toEqual(['bob'])
     expect(performance.now() - closedAt).toBeGreaterThanOrEqual(GRACE)
   })
