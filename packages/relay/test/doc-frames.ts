@@ -6,29 +6,28 @@
  *
  * Every builder returns a complete y-websocket frame: `[varUint 0 sync][varUint step][varUint8Array]`.
  */
+import {
+  encodeSyncFrame,
+  encodeSyncStep1Frame,
+  encodeSyncUpdateFrame,
+  type SyncStep,
+} from '@sightline/protocol'
 import * as encoding from 'lib0/encoding'
-import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 
-const SYNC = 0
-
 /** A sync frame of `step` (0 step 1, 1 step 2, 2 update) carrying `payload`. */
-export function syncFrame(step: number, payload: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, SYNC)
-  encoding.writeVarUint(encoder, step)
-  encoding.writeVarUint8Array(encoder, payload)
-  return encoding.toUint8Array(encoder)
+export function syncFrame(step: SyncStep, payload: Uint8Array): Uint8Array {
+  return encodeSyncFrame(step, payload)
 }
 
 /** A sync update frame (`messageYjsUpdate`). */
 export function updateFrame(update: Uint8Array): Uint8Array {
-  return syncFrame(syncProtocol.messageYjsUpdate, update)
+  return encodeSyncUpdateFrame(update)
 }
 
 /** A sync step 1 asking for everything (empty state vector: 4 bytes in all). */
 export function step1Frame(stateVector: Uint8Array = Y.encodeStateVector(new Y.Doc())): Uint8Array {
-  return syncFrame(syncProtocol.messageYjsSyncStep1, stateVector)
+  return encodeSyncStep1Frame(stateVector)
 }
 
 /**

@@ -12,13 +12,11 @@ import {
   MessageType,
   mailboxRoom,
   REPLIES_KEY,
+  readFrameType,
   SignalKind,
 } from '@sightline/protocol'
-import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
-import * as syncProtocol from 'y-protocols/sync'
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
 import {
   conflictingInsertsFrame,
   deleteItemsFrame,
@@ -28,18 +26,11 @@ import {
   subdocumentsFrame,
 } from './doc-frames.js'
 import { join, presence, settle, startRelay, type TestClient, uniqueRoom } from './fixtures.js'
-import { bystanders } from './helpers.js'
+import { bystanders, documentFrom } from './helpers.js'
 
 /** The room document as `client` has received it (every sync frame applied in order). */
 function documentOf(client: TestClient): Y.Doc {
-  const doc = new Y.Doc()
-  for (const frame of client.frames) {
-    if (frame[0] !== MessageType.Sync) continue
-    const decoder = decoding.createDecoder(frame)
-    decoding.readVarUint(decoder)
-    syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, null)
-  }
-  return doc
+  return documentFrom(client.frames)
 }
 
 function replyLog(client: TestClient): { userId: string; name: string; at: number }[] {
@@ -85,7 +76,7 @@ describe('document attacks', () => {
     await b.stillServed()
     for (const [i, a] of askers.entries()) {
       await settle(a)
-      const answers = a.frames.slice(before[i]).filter((f) => f[0] === MessageType.Sync)
+      const answers = a.frames.slice(before[i]).filter((f) => readFrameType(f) === MessageType.Sync)
       expect(answers).toHaveLength(100)
       // Sync step 2 of the empty relay document: 5 bytes, whatever was sent before.
       expect(answers.every((f) => f.length === 5)).toBe(true)
@@ -170,7 +161,7 @@ describe('document attacks', () => {
     await b.stillServed()
     await settle(page)
     // The list page got heartbeat answers and (relay-owned) summaries only: no sync frame.
-    expect(page.frames.slice(seen).map((f) => f[0])).not.toContain(MessageType.Sync)
+    expect(page.frames.slice(seen).map(readFrameType)).not.toContain(MessageType.Sync)
   })
 })
 

@@ -1,83 +1,45 @@
 /**
- * Test fixtures: a real relay on port 0 with short intervals, real HS256 tokens, and raw `ws`
- * clients that speak frames through lib0 and the protocol codec. Everything made here is
- * closed when the test finishes.
+ * Relay test fixtures: a real relay on port 0 with short intervals and real HS256 tokens (both
+ * from `@sightline/testkit`), and raw `ws` clients that speak frames through the protocol's
+ * codec. Everything made here is closed when the test finishes.
  */
 import {
   type AwarenessEntry,
   encodeAwarenessFrame,
   HEARTBEAT_FRAME,
-  MessageType,
   type PresenceState,
-  readAwarenessUpdate,
 } from '@sightline/protocol'
-import { SignJWT } from 'jose'
-import * as decoding from 'lib0/decoding'
+import * as kit from '@sightline/testkit/vitest'
+import { readAwarenessEntries, type TokenInput } from '@sightline/testkit/vitest'
 import { expect, onTestFinished } from 'vitest'
 import WebSocket from 'ws'
 import { createRelay, type RelayHandle, type RelayOptions } from '../src/index.js'
 
-export const TEST_SECRET = 'sightline-test-secret-0123456789abcdef'
+export { nameOf, TEST_SECRET, type TokenInput, uniqueRoom } from '@sightline/testkit/vitest'
 
 /** Short intervals so liveness tests take about a second. */
-export const FAST: Partial<RelayOptions> = Object.freeze({
-  pingIntervalMs: 200,
-  livenessTimeoutMs: 600,
-  sweepIntervalMs: 50,
-  refreshIntervalMs: 10_000,
-})
+export const FAST: Partial<RelayOptions> = kit.FAST_RELAY
 
 /** Starts a relay on an ephemeral loopback port; closed after the test. */
-export async function startRelay(options: Partial<RelayOptions> = {}): Promise<RelayHandle> {
-  const relay = await createRelay({ port: 0, jwtSecret: TEST_SECRET, ...FAST, ...options })
-  onTestFinished(() => relay.close())
-  return relay
+export function startRelay(options: Partial<RelayOptions> = {}): Promise<RelayHandle> {
+  return kit.startRelay(createRelay, options)
 }
 
-export interface TokenInput {
-  sub: string
-  name?: string
-  avatar?: string
-  rooms?: string[]
-  /** Seconds from now until expiry; default 3600. */
-  expiresIn?: number
-  secret?: string
-}
-
-/** Mints a real HS256 token (name defaults to the capitalised subject). */
+/** Mints a real HS256 token (name defaults to the capitalised subject, rooms to every room). */
 export async function mintToken(input: TokenInput): Promise<string> {
-  const claims: Record<string, unknown> = {
-    name: input.name ?? nameOf(input.sub),
-    rooms: input.rooms ?? ['*'],
-  }
-  if (input.avatar !== undefined) claims['avatar'] = input.avatar
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(input.sub)
-    .setExpirationTime(Math.floor(Date.now() / 1000) + (input.expiresIn ?? 3600))
-    .sign(new TextEncoder().encode(input.secret ?? TEST_SECRET))
-}
-
-export function nameOf(sub: string): string {
-  return sub.charAt(0).toUpperCase() + sub.slice(1)
+  return kit.mintToken(input)
 }
 
 /** A valid presence state for `sub`, as a test client would set it. */
 export function presence(sub: string, patch: Partial<PresenceState> = {}): PresenceState {
   return {
-    user: { id: sub, name: nameOf(sub) },
+    user: { id: sub, name: kit.nameOf(sub) },
     activity: 'viewing',
     away: false,
     // Now, as a tab with a sane clock says (the relay stamps its own past a small tolerance).
     since: Date.now(),
     ...patch,
   }
-}
-
-let roomCounter = 0
-/** A room name unique within the test file. */
-export function uniqueRoom(): string {
-  return `mailbox/1/conversation/${++roomCounter}`
 }
 
 /** A raw WebSocket client that records every frame it receives. */
@@ -158,9 +120,8 @@ export class TestClient {
 
   #receive(frame: Uint8Array): void {
     this.frames.push(frame)
-    const decoder = decoding.createDecoder(frame)
-    if (decoding.readVarUint(decoder) !== MessageType.Awareness) return
-    const entries = readAwarenessUpdate(decoding.readVarUint8Array(decoder))
+    const entries = readAwarenessEntries(frame)
+    if (entries === null) return
     this.awareness.push(entries)
     for (const e of entries) {
       const prev = this.states.get(e.clientId)

@@ -2,11 +2,9 @@
  * Helpers for the limit and attack tests: bystanders that prove an attack touched nobody
  * else, document-update frames, and a pino logger whose lines the test can read.
  */
-import { MessageType } from '@sightline/protocol'
-import * as encoding from 'lib0/encoding'
+import { encodeSyncUpdateFrame, readFrame, SyncStep } from '@sightline/protocol'
 import { type Logger, pino } from 'pino'
 import { expect } from 'vitest'
-import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import type { RelayHandle } from '../src/index.js'
 import { join, presence, type TestClient, uniqueRoom } from './fixtures.js'
@@ -66,11 +64,16 @@ function markOf(state: unknown): unknown {
 }
 
 /** A sync frame carrying one document update. */
-export function updateFrame(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.Sync)
-  syncProtocol.writeUpdate(encoder, update)
-  return encoding.toUint8Array(encoder)
+export const updateFrame: (update: Uint8Array) => Uint8Array = encodeSyncUpdateFrame
+
+/** The room document as a client received it: every sync frame among `frames` applied in order. */
+export function documentFrom(frames: readonly Uint8Array[]): Y.Doc {
+  const doc = new Y.Doc()
+  for (const bytes of frames) {
+    const frame = readFrame(bytes)
+    if (frame.kind === 'sync' && frame.step !== SyncStep.Step1) Y.applyUpdate(doc, frame.payload)
+  }
+  return doc
 }
 
 /** A fresh document update inserting `chars` characters into the text `key`. */

@@ -7,13 +7,11 @@ import {
   type AwarenessEntry,
   conversationRoom,
   encodeAwarenessFrame,
-  MessageType,
   mailboxRoom,
-  readAwarenessUpdate,
   readMailboxSummary,
   type SightlineClaims,
 } from '@sightline/protocol'
-import * as decoding from 'lib0/decoding'
+import { readAwarenessEntries } from '@sightline/testkit'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { MailboxSummaries, SUMMARY_FLUSH_MS } from '../src/mailbox-summaries.js'
 import type { Room, RoomPeer } from '../src/room.js'
@@ -35,10 +33,8 @@ class FakePeer implements RoomPeer {
     }
   }
   send(frame: Uint8Array): void {
-    const decoder = decoding.createDecoder(frame)
-    if (decoding.readVarUint(decoder) !== MessageType.Awareness) return
-    const entries = readAwarenessUpdate(decoding.readVarUint8Array(decoder))
-    if (entries.length > 0) this.awareness.push(entries)
+    const entries = readAwarenessEntries(frame)
+    if (entries !== null && entries.length > 0) this.awareness.push(entries)
   }
   /** Conversation ids and their viewer ids, as the entries received so far leave them. */
   view(): Record<string, string[]> {

@@ -29,7 +29,7 @@ export async function startRelay<O extends TestRelayOptions, H extends { close()
     jwtSecret: TEST_SECRET,
     ...FAST_RELAY,
     ...options,
-  } as O)
+  } as unknown as O)
   onTestFinished(async () => {
     await relay.close()
   })
