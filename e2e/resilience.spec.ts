@@ -5,11 +5,11 @@
  * jumps, a relay killed with -9 and restarted.
  */
 import type { BrowserContext, Page } from '@playwright/test'
+import { startTcpProxy } from '@sightline/testkit'
 import { E2E_RELAY_PORT, E2E_SECRET } from './e2e-env.js'
 import { type AgentId, expect, test, viewer, viewers } from './fixtures.js'
 import { connectionStatus, type DeskSession, openSignedIn, signIn } from './support/agents.js'
 import { freePort, type RelayProcess, startRelayProcess } from './support/relay-process.js'
-import { startTcpProxy } from './support/tcp-proxy.js'
 import { recordAvatar } from './support/viewer-recorder.js'
 
 /** Default liveness timeout of relay and client, ms. */

@@ -9,10 +9,8 @@ import {
   encodeAwarenessFrame,
   HEARTBEAT_FRAME,
   isHeartbeatFrame,
-  MessageType,
-  readAwarenessUpdate,
 } from '@sightline/protocol'
-import * as decoding from 'lib0/decoding'
+import { readAwarenessEntries } from '@sightline/testkit'
 import type { WebSocketCtor, WebSocketLike } from '../src/websocket-like.js'
 
 type Handler = ((event: never) => void) | null
@@ -111,9 +109,8 @@ export function createFakeNetwork(): FakeNetwork {
         this.receive(HEARTBEAT_FRAME)
         return
       }
-      const decoder = decoding.createDecoder(frame)
-      if (decoding.readVarUint(decoder) !== MessageType.Awareness) return
-      const entries = readAwarenessUpdate(decoding.readVarUint8Array(decoder))
+      const entries = readAwarenessEntries(frame)
+      if (entries === null) return
       for (const e of entries) {
         owners.set(e.clientId, this)
         if (e.json === 'null') room.states.delete(e.clientId)
@@ -169,7 +166,5 @@ export function fakeToken(claims: Record<string, unknown>): string {
 
 /** The awareness entries in a frame a client sent, or null for other frames. */
 export function sentEntries(frame: Uint8Array): AwarenessEntry[] | null {
-  const decoder = decoding.createDecoder(frame)
-  if (decoding.readVarUint(decoder) !== MessageType.Awareness) return null
-  return readAwarenessUpdate(decoding.readVarUint8Array(decoder))
+  return readAwarenessEntries(frame)
 }

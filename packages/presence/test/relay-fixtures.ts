@@ -1,37 +1,22 @@
 /**
- * Integration fixtures: a real relay on an ephemeral loopback port with short intervals, real
- * HS256 tokens, presence clients on `ws` whose sockets record every frame they send. Everything
- * made here is closed when the test finishes.
+ * Integration fixtures: a real relay on an ephemeral loopback port with short intervals and
+ * real HS256 tokens (both from `@sightline/testkit`), presence clients on `ws` whose sockets
+ * record every frame they send. Everything made here is closed when the test finishes.
  */
-import { conversationRoom } from '@sightline/protocol'
 import { createRelay, type RelayHandle, type RelayOptions } from '@sightline/relay'
+import * as kit from '@sightline/testkit/vitest'
 import { onTestFinished } from 'vitest'
 import WS from 'ws'
 import { createPresence, type PresenceClient, type PresenceOptions } from '../src/index.js'
-import { signToken, type TestClaims } from './tokens.js'
 
-export const SECRET = 'presence-integration-secret-0123456789'
+export { FAST_CLIENT, FAST_RELAY, uniqueRoom } from '@sightline/testkit/vitest'
 
-/** Relay intervals short enough that liveness tests take about a second. */
-export const FAST_RELAY: Partial<RelayOptions> = Object.freeze({
-  pingIntervalMs: 200,
-  livenessTimeoutMs: 600,
-  sweepIntervalMs: 50,
-  refreshIntervalMs: 10_000,
-})
+/** The secret of every test relay and token. */
+export const SECRET = kit.TEST_SECRET
 
-/** Client intervals to match. */
-export const FAST_CLIENT = Object.freeze({
-  heartbeatIntervalMs: 200,
-  livenessTimeoutMs: 600,
-  reconnectMinDelayMs: 50,
-  reconnectMaxDelayMs: 300,
-})
-
-export async function startRelay(options: Partial<RelayOptions> = {}): Promise<RelayHandle> {
-  const relay = await createRelay({ port: 0, jwtSecret: SECRET, ...FAST_RELAY, ...options })
-  onTestFinished(() => relay.close())
-  return relay
+/** A relay on port 0 with `FAST_RELAY` intervals; closed after the test. */
+export function startRelay(options: Partial<RelayOptions> = {}): Promise<RelayHandle> {
+  return kit.startRelay(createRelay, options)
 }
 
 /** A `ws` socket that keeps a copy of every frame it sends. */
@@ -50,12 +35,21 @@ export class RecordingWebSocket extends WS {
   }
 }
 
-let rooms = 0
-/** A room unique to this test file run, inside the `mailbox/1/*` grant. */
-export const uniqueRoom = () => conversationRoom(1, `${process.pid}-${++rooms}`)
+export interface TestClaims {
+  name?: string
+  avatar?: string
+  /** Default `['mailbox/1/*']`: every conversation of mailbox 1, not its list room. */
+  rooms?: string[]
+  /** Seconds from now until expiry. Default 3600. */
+  ttlSec?: number
+}
 
-export const token = (sub: string, claims: Partial<TestClaims> = {}) =>
-  signToken(SECRET, { sub, name: sub.charAt(0).toUpperCase() + sub.slice(1), ...claims })
+/** A token for `sub`, granted the conversations of mailbox 1 unless `claims.rooms` says else. */
+export const token = (
+  sub: string,
+  { ttlSec, rooms = ['mailbox/1/*'], ...claims }: TestClaims = {},
+) =>
+  kit.mintToken({ sub, rooms, ...claims, ...(ttlSec === undefined ? {} : { expiresIn: ttlSec }) })
 
 /** A presence client for `sub` in `room`, destroyed after the test. */
 export function join(
@@ -70,7 +64,7 @@ export function join(
     token: token(sub),
     WebSocket: RecordingWebSocket,
     environment: null,
-    ...FAST_CLIENT,
+    ...kit.FAST_CLIENT,
     ...options,
   })
   onTestFinished(() => client.destroy())

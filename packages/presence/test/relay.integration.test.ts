@@ -1,6 +1,5 @@
 /** The presence client against the real relay: real sockets on loopback, real tokens. */
-import { readAwarenessUpdate } from '@sightline/protocol'
-import * as decoding from 'lib0/decoding'
+import { readAwarenessEntries } from '@sightline/testkit'
 import { describe, expect, it } from 'vitest'
 import {
   join,
@@ -156,8 +155,4 @@ describe('presence over the real relay', () => {
   })
 })
 
-function awarenessEntries(frame: Uint8Array) {
-  const decoder = decoding.createDecoder(frame)
-  if (decoding.readVarUint(decoder) !== 1) return null
-  return readAwarenessUpdate(decoding.readVarUint8Array(decoder))
-}
+const awarenessEntries = readAwarenessEntries

@@ -1,12 +1,12 @@
+import { mintToken } from '@sightline/testkit'
 import { describe, expect, it } from 'vitest'
 import { PresenceError } from '../src/errors.js'
 import { refreshDelay, tokenExpiry, tokenUser } from '../src/token.js'
 import { fakeToken } from './fake-network.js'
-import { signToken } from './tokens.js'
 
 describe('token claims', () => {
   it('reads the user from sub, name and avatar (UTF-8 names included)', () => {
-    const token = signToken('s', { sub: 'a1', name: 'Zoë Ørsted', avatar: 'https://x/a.png' })
+    const token = mintToken({ sub: 'a1', name: 'Zoë Ørsted', avatar: 'https://x/a.png' })
     expect(tokenUser(token)).toEqual({ id: 'a1', name: 'Zoë Ørsted', avatar: 'https://x/a.png' })
     expect(tokenUser(fakeToken({ sub: 'b', name: 'Bob' }))).toEqual({ id: 'b', name: 'Bob' })
   })
