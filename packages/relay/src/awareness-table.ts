@@ -11,9 +11,13 @@
  */
 import type { AwarenessEntry } from '@sightline/protocol'
 
-/** Who may own a client ID: a connection, identified for takeovers by its token subject. */
+/**
+ * Who may own a client ID: a connection, identified for takeovers by its token subject; or a
+ * stand-in for another relay node's tabs (`remote`), whose records carry their own subject.
+ */
 export interface AwarenessOwner {
   readonly subject: string
+  readonly remote?: boolean
 }
 
 interface AwarenessRecord<O> {
@@ -28,6 +32,8 @@ interface AwarenessRecord<O> {
   lastSentAt: number
   /** In [0, 1), drawn whenever the state is forwarded: how early its next refresh comes. */
   jitter: number
+  /** The agent whose tab writes it (for takeovers by another connection of the same agent). */
+  subject: string
   /** The live state's activity (null while removed), for stamping `since`. */
   activity: string | null
   /** The `since` the relay stamped on the live state (relay wall clock, ms). */
@@ -93,8 +99,9 @@ export class AwarenessTable<O extends AwarenessOwner> {
     const issued = entry.clock >= r.firstClock && entry.clock <= r.clock
     // A released client ID may be claimed again, but not by replaying what we sent.
     if (r.owner === null) return issued || isNull ? 'echo' : 'write'
-    // A reconnecting tab takes its client ID over from its own, not yet reaped connection.
-    if (r.owner.subject === writer.subject && !issued) return 'write'
+    // A reconnecting tab takes its client ID over from its own, not yet reaped connection
+    // (or from the node it was on before, in cluster mode).
+    if (r.subject === writer.subject && !issued) return 'write'
     // Stock y-websocket providers re-send entries they received (yjs/yjs#732).
     if (entry.clock <= r.clock || entry.json === r.json) return 'echo'
     return 'forged'
@@ -117,7 +124,7 @@ export class AwarenessTable<O extends AwarenessOwner> {
   /**
    * Records `json` for `clientId`, owned by `owner`, and returns it with a fresh relay clock.
    * `activity` and `since` are what `json` holds (null and 0 for a removal or a non-presence
-   * state), kept for `sinceFor`.
+   * state), kept for `sinceFor`; `subject` is the agent whose tab writes it.
    */
   commit(
     owner: O,
@@ -125,6 +132,7 @@ export class AwarenessTable<O extends AwarenessOwner> {
     json: string,
     activity: string | null = null,
     since = 0,
+    subject: string = owner.subject,
   ): AwarenessEntry {
     const r = this.#records.get(clientId)
     const now = this.#clock.mono()
@@ -137,6 +145,7 @@ export class AwarenessTable<O extends AwarenessOwner> {
         owner,
         lastSentAt: now,
         jitter: Math.random(),
+        subject,
         activity,
         since,
       })
@@ -152,6 +161,7 @@ export class AwarenessTable<O extends AwarenessOwner> {
     r.owner = owner
     r.lastSentAt = now
     r.jitter = Math.random()
+    r.subject = subject
     r.activity = activity
     r.since = since
     return { clientId, clock: r.clock, json }
@@ -221,6 +231,24 @@ export class AwarenessTable<O extends AwarenessOwner> {
       due.set(r.owner, list)
     }
     return due
+  }
+
+  /** Whether a stand-in for another node holds a live state here (cluster mode). */
+  hasLiveRemote(): boolean {
+    for (const r of this.#records.values()) {
+      if (r.owner !== null && r.owner.remote === true && r.json !== NULL_STATE) return true
+    }
+    return false
+  }
+
+  /** Client ID and JSON of every live state whose owner passes `keep`. */
+  liveEntries(keep: (owner: O) => boolean): { clientId: number; json: string }[] {
+    const out: { clientId: number; json: string }[] = []
+    for (const [clientId, r] of this.#records) {
+      if (r.owner !== null && r.json !== NULL_STATE && keep(r.owner))
+        out.push({ clientId, json: r.json })
+    }
+    return out
   }
 
   /** Number of live (non-null) states. */

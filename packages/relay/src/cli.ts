@@ -5,18 +5,13 @@
  * socket closed with 1012, "relay restarting") and exits within SIGHTLINE_SHUTDOWN_TIMEOUT_MS.
  * Logs are pino JSON lines on stdout; the level comes from SIGHTLINE_LOG_LEVEL.
  */
-import { readFileSync } from 'node:fs'
 import dotenv from 'dotenv'
 import { pino } from 'pino'
 import { type CliCommand, helpText, parseCommandLine, redactedOptions } from './cli-args.js'
 import { isRelayError } from './errors.js'
 import { createRelay } from './relay.js'
 import { handleShutdownSignals } from './shutdown.js'
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-  return String((pkg as { version?: unknown }).version ?? 'unknown')
-}
+import { relayVersion as version } from './version.js'
 
 async function main(): Promise<void> {
   dotenv.config({ quiet: true })

@@ -371,6 +371,29 @@ export const EnvSchema = z.object({
     }),
   ),
   ...LIMIT_VARIABLES,
+  SIGHTLINE_REDIS_URL: text.meta(
+    doc({
+      option: 'redisUrl',
+      description: 'cluster mode: Redis shared by the relay nodes (redis://host:port)',
+    }),
+  ),
+  SIGHTLINE_NODE_ID: text.meta(
+    doc({ option: 'nodeId', description: "cluster mode: this node's name (default: host-pid)" }),
+  ),
+  SIGHTLINE_REDIS_PREFIX: text.meta(
+    doc({ option: 'redisPrefix', description: 'cluster mode: prefix of the Redis channels' }),
+  ),
+  SIGHTLINE_NODE_TIMEOUT_MS: integer(
+    'SIGHTLINE_NODE_TIMEOUT_MS',
+    'number of milliseconds',
+    300,
+    60_000,
+  ).meta(
+    doc({
+      option: 'nodeTimeoutMs',
+      description: 'cluster mode: a node silent this long is declared down, its tabs removed',
+    }),
+  ),
 })
 
 /** Relations between variables, checked after each variable is valid on its own. */
@@ -439,6 +462,10 @@ export function parseRelayEnv(env: Env): EnvConfig {
     maxSendBufferBytes: e.SIGHTLINE_MAX_SEND_BUFFER_BYTES,
     allowedOrigins: e.SIGHTLINE_ALLOWED_ORIGINS,
     requireOrigin: e.SIGHTLINE_REQUIRE_ORIGIN,
+    redisUrl: e.SIGHTLINE_REDIS_URL,
+    nodeId: e.SIGHTLINE_NODE_ID,
+    redisPrefix: e.SIGHTLINE_REDIS_PREFIX,
+    nodeTimeoutMs: e.SIGHTLINE_NODE_TIMEOUT_MS,
   }
   const merged = withDefaults(partial)
   checkRelations(merged)

@@ -41,6 +41,10 @@ export interface MetricsSource {
   stats(): { readonly rooms: number; readonly connections: number }
   /** Live (non-null) awareness states over all rooms. */
   awarenessStates(): number
+  /** Cluster mode: whether the bus is connected and how many other nodes are alive. */
+  bus?: (() => { readonly connected: boolean; readonly peers: number }) | undefined
+  /** The relay's package version (build info). */
+  version?: string | undefined
 }
 
 export interface RelayMetrics {
@@ -57,6 +61,12 @@ export interface RelayMetrics {
   closeSent(code: number): void
   /** Awareness entries dropped because they wrote another connection's client ID. */
   forged(count: number): void
+  /** Cluster mode: a bus message received from another node (its bytes). */
+  busIn(bytes: number): void
+  /** Cluster mode: a bus message published (its bytes). */
+  busOut(bytes: number): void
+  /** Cluster mode: another node was declared down (silent past the node timeout). */
+  nodeDown(): void
   /** Stops the process-metric monitors (event-loop delay, GC observer). */
   stop(): void
 }
@@ -161,6 +171,56 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
     help: "Awareness entries dropped because they wrote another connection's client ID.",
     registers,
   })
+  new Gauge({
+    name: `${PREFIX}build_info`,
+    help: 'Always 1; the relay version as a label.',
+    labelNames: ['version'],
+    registers,
+  }).set({ version: source.version ?? 'unknown' }, 1)
+  new Gauge({
+    name: `${PREFIX}bus_connected`,
+    help: 'Cluster mode: 1 while the Redis bus is connected (0 otherwise, and without cluster mode).',
+    registers,
+    collect() {
+      this.set(source.bus?.().connected === true ? 1 : 0)
+    },
+  })
+  new Gauge({
+    name: `${PREFIX}bus_peers`,
+    help: 'Cluster mode: other relay nodes heard from within the node timeout.',
+    registers,
+    collect() {
+      this.set(source.bus?.().peers ?? 0)
+    },
+  })
+  const bus = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 }
+  new Counter({
+    name: `${PREFIX}bus_messages_total`,
+    help: 'Cluster mode: bus messages, by direction (in: from other nodes; out: published).',
+    labelNames: ['direction'],
+    registers,
+    collect() {
+      this.reset()
+      this.inc({ direction: 'in' }, bus.messagesIn)
+      this.inc({ direction: 'out' }, bus.messagesOut)
+    },
+  })
+  new Counter({
+    name: `${PREFIX}bus_bytes_total`,
+    help: 'Cluster mode: bytes of bus messages, by direction.',
+    labelNames: ['direction'],
+    registers,
+    collect() {
+      this.reset()
+      this.inc({ direction: 'in' }, bus.bytesIn)
+      this.inc({ direction: 'out' }, bus.bytesOut)
+    },
+  })
+  const nodeDowns = new Counter({
+    name: `${PREFIX}bus_node_down_total`,
+    help: 'Cluster mode: other nodes declared down (silent past the node timeout) or gone.',
+    registers,
+  })
   // Every known series exists from the start (at 0), so alerts on rate() see the first one.
   for (const code of Object.values(CloseCode)) closeCodes.labels(String(code)).inc(0)
   for (const reason of Object.values(RefusalReason)) refusals.labels(reason).inc(0)
@@ -180,6 +240,15 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
     refused: (reason) => refusals.labels(reason).inc(),
     closeSent: (code) => closeCodes.labels(String(code)).inc(),
     forged: (count) => forgedWrites.inc(count),
+    busIn(n) {
+      bus.messagesIn++
+      bus.bytesIn += n
+    },
+    busOut(n) {
+      bus.messagesOut++
+      bus.bytesOut += n
+    },
+    nodeDown: () => nodeDowns.inc(),
     stop,
   }
 }

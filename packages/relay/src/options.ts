@@ -140,6 +140,22 @@ export interface RelayOptions {
   readonly metricsPort?: number | undefined
   /** Interface of the separate metrics server. Default: `host`. */
   readonly metricsHost?: string | undefined
+  /**
+   * Cluster mode: the Redis server relay nodes share rooms through
+   * (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS). Default: unset, a
+   * single relay that needs nothing else.
+   */
+  readonly redisUrl?: string | undefined
+  /** Cluster mode: this node's name on the bus. Default: generated (`<hostname>-<pid>`). */
+  readonly nodeId?: string | undefined
+  /** Cluster mode: prefix of the Redis channels (several deployments on one Redis). Default `sightline`. */
+  readonly redisPrefix: string
+  /**
+   * Cluster mode: a node silent this long (ms) is declared down and its tabs removed from
+   * every other node (nodes heartbeat every third of it). Default `3000`; must stay below
+   * `livenessTimeoutMs`, so a dead node's tabs go within the liveness bound.
+   */
+  readonly nodeTimeoutMs: number
 }
 
 export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
@@ -166,6 +182,8 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   maxClientIdsPerConnection: 4,
   maxSendBufferBytes: 1_048_576,
   requireOrigin: false,
+  redisPrefix: 'sightline',
+  nodeTimeoutMs: 3000,
 })
 
 /** Shortest HS256 secret accepted, in bytes (RFC 7518 3.2: at least the hash size). */
@@ -231,6 +249,18 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
   }
   if (o.refreshIntervalMs + o.sweepIntervalMs >= AWARENESS_OUTDATED_TIMEOUT_MS) {
     fail('refreshIntervalMs + sweepIntervalMs must stay below 30000 (the y-protocols timeout)')
+  }
+  if (o.redisUrl !== undefined && !/^rediss?:\/\//.test(o.redisUrl)) {
+    fail('SIGHTLINE_REDIS_URL (redisUrl) must be a redis:// or rediss:// URL')
+  }
+  if (!Number.isInteger(o.nodeTimeoutMs) || o.nodeTimeoutMs < 300) {
+    fail('nodeTimeoutMs must be an integer >= 300')
+  }
+  if (o.redisUrl !== undefined && o.nodeTimeoutMs + o.sweepIntervalMs > o.livenessTimeoutMs) {
+    fail(
+      'SIGHTLINE_NODE_TIMEOUT_MS + SIGHTLINE_SWEEP_INTERVAL_MS must not exceed ' +
+        "SIGHTLINE_LIVENESS_TIMEOUT_MS (a dead node's tabs must go within the liveness bound)",
+    )
   }
   if (!Number.isInteger(o.maxFrameBytes) || o.maxFrameBytes < 16)
     fail('maxFrameBytes must be >= 16')

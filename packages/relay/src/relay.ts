@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { hostname } from 'node:os'
 import type { Duplex } from 'node:stream'
 import { CloseCode, CloseReason, type SightlineClaims } from '@sightline/protocol'
 import { pino } from 'pino'
@@ -13,6 +14,7 @@ import type { Registry } from 'prom-client'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { admit } from './admission.js'
 import { checkCapacity, SubjectCounts } from './capacity.js'
+import { Cluster } from './cluster.js'
 import { Connection } from './connection.js'
 import { guardHandshakes } from './handshake-timeout.js'
 import { httpHandler } from './http-routes.js'
@@ -21,9 +23,11 @@ import { MailboxSummaries } from './mailbox-summaries.js'
 import { createRelayMetrics } from './metrics.js'
 import { type RelayOptions, resolveOptions } from './options.js'
 import { createOriginCheck } from './origin.js'
+import { createRedisTransport } from './redis-transport.js'
 import { RefusalReason } from './refusal.js'
-import { RoomRegistry } from './room-registry.js'
+import { observers, RoomRegistry } from './room-registry.js'
 import { createTokenVerifier } from './tokens.js'
+import { relayVersion } from './version.js'
 import { WriteCoalescer } from './write-coalescer.js'
 
 export interface RelayStats {
@@ -74,7 +78,17 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   const log = options.logger ?? pino({ level: 'silent' })
   const verifier = await createTokenVerifier(options)
   const summaries = new MailboxSummaries()
-  const rooms = new RoomRegistry(options, summaries)
+  // Cluster mode: the registry exists before the cluster that observes it, so the observer
+  // is looked up late.
+  let cluster: Cluster | null = null
+  const rooms = new RoomRegistry(
+    options,
+    observers(summaries, {
+      hooksFor: (name) => cluster?.hooksFor(name) ?? {},
+      created: (room) => cluster?.created(room),
+      deleted: (room) => cluster?.deleted(room),
+    }),
+  )
   const connections = new Set<Connection>()
   /**
    * Admitted connections not yet released by their room: open ones plus abrupt leavers
@@ -99,7 +113,22 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
       for (const room of rooms.values()) n += room.awareness.liveCount
       return n
     },
+    bus: () => ({ connected: cluster?.ready === true, peers: cluster?.peers ?? 0 }),
+    version: relayVersion(),
   })
+  if (options.redisUrl !== undefined) {
+    const nodeId = options.nodeId ?? `${hostname()}-${process.pid}`
+    cluster = new Cluster({
+      nodeId,
+      epoch: Date.now(),
+      prefix: options.redisPrefix,
+      nodeTimeoutMs: options.nodeTimeoutMs,
+      transport: createRedisTransport(options.redisUrl, log.child({ node: nodeId })),
+      rooms,
+      log: log.child({ node: nodeId }),
+      metrics,
+    })
+  }
 
   /** A connection has left its room (one function for all: no closure per connection). */
   const onGone = (c: Connection) => {
@@ -155,8 +184,9 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
     socket.destroy()
   }
 
-  // /readyz turns 503 as soon as close() begins; /metrics moves to its own server if asked.
-  const ready = () => !closing
+  // /readyz turns 503 as soon as close() begins, and in cluster mode while the bus is down;
+  // /metrics moves to its own server if asked.
+  const ready = () => !closing && (cluster === null || cluster.ready)
   const ownMetricsServer = options.metricsPort !== undefined
   // Every request, body included, must be complete within the handshake timeout; Node checks
   // that only every `connectionsCheckingInterval`, so it is shortened from its 30 s default.
@@ -246,10 +276,10 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
     throw error
   }
   server.on('error', (error) => log.error({ err: error }, 'server error'))
-  const stopSweep = startSweep(
-    () => sweep(connections, rooms.values(), options),
-    options.sweepIntervalMs,
-  )
+  const stopSweep = startSweep(() => {
+    sweep(connections, rooms.values(), options)
+    cluster?.tick()
+  }, options.sweepIntervalMs)
 
   const port = (server.address() as AddressInfo).port
   const host = urlHost(options.host)
@@ -268,6 +298,8 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
       closing = true
       stopSweep()
       summaries.stop()
+      // One goodbye removes this node's tabs from every other node at once.
+      await cluster?.close()
       const open = [...connections]
       const done = Promise.all(open.map((c) => c.closed()))
       for (const c of open) c.close(code as CloseCode, RefusalReason.RelayClosing)

@@ -14,7 +14,13 @@
  * The document is bounded by construction (MAX_REPLIES entries of bounded size; Yjs merges
  * the deleted ones into one struct), so it needs no size limit of its own.
  */
-import { MAX_REPLIES, MessageType, REPLIES_KEY, type ReplyEntry } from '@sightline/protocol'
+import {
+  MAX_REPLIES,
+  MessageType,
+  REPLIES_KEY,
+  type ReplyEntry,
+  readReplyEntry,
+} from '@sightline/protocol'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
@@ -85,6 +91,37 @@ export class RoomDocument {
     return stamped
   }
 
+  /**
+   * Adds entries another relay node wrote (cluster mode; JSON texts from the bus), skipping
+   * invalid ones and those already here, keeping the last MAX_REPLIES.
+   */
+  addEntries(texts: readonly string[]): void {
+    const known = new Set(this.#log.toArray().map(entryKey))
+    const fresh: ReplyEntry[] = []
+    for (const text of texts) {
+      let entry: ReplyEntry | null
+      try {
+        entry = readReplyEntry(JSON.parse(text))
+      } catch {
+        entry = null
+      }
+      if (entry === null || known.has(entryKey(entry))) continue
+      known.add(entryKey(entry))
+      fresh.push(entry)
+    }
+    if (fresh.length === 0) return
+    this.#doc.transact(() => {
+      this.#log.push(fresh)
+      const excess = this.#log.length - MAX_REPLIES
+      if (excess > 0) this.#log.delete(0, excess)
+    })
+  }
+
+  /** The log's entries as JSON texts (what another node asks for in cluster mode). */
+  entries(): string[] {
+    return this.#log.toArray().map((e) => JSON.stringify(e))
+  }
+
   /** Bytes of the whole document encoded (for tests and the benchmark). */
   get encodedBytes(): number {
     return Y.encodeStateAsUpdate(this.#doc).byteLength
@@ -93,6 +130,10 @@ export class RoomDocument {
   destroy(): void {
     this.#doc.destroy()
   }
+}
+
+function entryKey(e: ReplyEntry): string {
+  return `${e.at}\u0000${e.userId}\u0000${e.clientId}`
 }
 
 function step2Frame(update: Uint8Array): Uint8Array {

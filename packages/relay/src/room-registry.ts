@@ -7,13 +7,29 @@
  */
 import { Room, type RoomHooks, type RoomLimits, type RoomPeer } from './room.js'
 
-/** Told when rooms come and go (mailbox-summaries.ts), and gives each new room its hooks. */
+/**
+ * Told when rooms come and go (mailbox-summaries.ts, cluster.ts), and gives each new room its
+ * hooks. `observers` combines several.
+ */
 export interface RoomObserver {
   hooksFor(name: string): RoomHooks
   /** A room was created; no peer has joined it yet. */
   created(room: Room): void
   /** A room was freed (its last peer left). */
   deleted(room: Room): void
+}
+
+/** One observer made of several: hooks merged (none may set the same hook), calls in order. */
+export function observers(...list: RoomObserver[]): RoomObserver {
+  return {
+    hooksFor: (name) => Object.assign({}, ...list.map((o) => o.hooksFor(name))),
+    created: (room) => {
+      for (const o of list) o.created(room)
+    },
+    deleted: (room) => {
+      for (const o of list) o.deleted(room)
+    },
+  }
 }
 
 export class RoomRegistry {
@@ -33,16 +49,35 @@ export class RoomRegistry {
 
   /** The room named `name`, created if needed, with `peer` joined to it. */
   join(name: string, peer: RoomPeer): Room {
-    let room = this.#rooms.get(name)
-    if (room === undefined) {
-      const created = new Room(name, this.#limits, this.#observer?.hooksFor(name))
-      created.onIdle = () => this.#free(created)
-      room = created
-      this.#rooms.set(name, room)
-      this.#observer?.created(room)
-    }
+    const room = this.ensure(name)
     room.join(peer)
     return room
+  }
+
+  #create(name: string): Room {
+    const room = new Room(name, this.#limits, this.#observer?.hooksFor(name))
+    room.onIdle = () => this.#free(room)
+    this.#rooms.set(name, room)
+    this.#observer?.created(room)
+    return room
+  }
+
+  /** The room named `name`, if held. */
+  get(name: string): Room | undefined {
+    return this.#rooms.get(name)
+  }
+
+  /**
+   * The room named `name`, created without a peer if needed (cluster mode: a room holding
+   * other nodes' states, for a mailbox list's summaries). Freed by `freeIfIdle`.
+   */
+  ensure(name: string): Room {
+    return this.#rooms.get(name) ?? this.#create(name)
+  }
+
+  /** Frees `room` if it holds nothing any more (no peer, no held or remote state). */
+  freeIfIdle(room: Room): void {
+    if (room.idle) this.#free(room)
   }
 
   /**

@@ -5,8 +5,10 @@
  */
 import {
   type AwarenessEntry,
+  type BusState,
   encodeAwarenessFrame,
   HEARTBEAT_FRAME,
+  readPresenceState,
   type SightlineClaims,
   SignalKind,
 } from '@sightline/protocol'
@@ -32,11 +34,13 @@ export type RoomLimits = Pick<
   | 'sweepIntervalMs'
 >
 
-/** What a room needs from a connection. */
+/** What a room needs from a connection (or from a stand-in owner: a remote node, the relay). */
 export interface RoomPeer extends AwarenessOwner {
   readonly id: string
   readonly claims: SightlineClaims
   send(frame: Uint8Array): void
+  /** True for a stand-in owning the states of another relay node's tabs (cluster mode). */
+  readonly remote?: boolean
   /**
    * The room let go of this peer for good: it left, and whatever states it left live were
    * removed (after the removal grace when it left abruptly). Until then it still counts
@@ -62,6 +66,13 @@ export interface RoomHooks {
    * are forged writes, signals are refused (4405).
    */
   readonly clientStates?: boolean | undefined
+  /**
+   * Cluster mode: the states of this node's own tabs changed (written, or removed: json
+   * "null"), as forwarded to the room. Not called for states applied from other nodes.
+   */
+  readonly onOwnedStates?: ((room: Room, states: readonly BusState[]) => void) | undefined
+  /** Cluster mode: this node's relay wrote a reply entry (its JSON) into the room document. */
+  readonly onReply?: ((room: Room, entryJson: string) => void) | undefined
 }
 
 export class Room {
@@ -132,9 +143,57 @@ export class Room {
    */
   onIdle: (() => void) | undefined
 
-  /** No peer, and no abrupt leaver's state waiting for its grace: the room may be freed. */
+  /**
+   * No peer, no abrupt leaver's state waiting for its grace, and no live state of another
+   * node's tab: the room may be freed.
+   */
   get idle(): boolean {
-    return this.#peers.size === 0 && this.#leaving.size === 0
+    return this.#peers.size === 0 && this.#leaving.size === 0 && !this.awareness.hasLiveRemote()
+  }
+
+  /**
+   * Applies states of another node's tabs (cluster mode), owned here by `owner`, which stands
+   * for that node: each is re-clocked with this relay's clock and sent to every peer here in
+   * one frame. A state of a client ID a local connection owns moves to `owner` (the tab
+   * reconnected to that node: the local connection yields it, and will not remove it when it
+   * goes). A removal only removes what `owner` holds.
+   */
+  applyRemote(owner: RoomPeer, states: readonly BusState[]): void {
+    const out: AwarenessEntry[] = []
+    for (const { clientId, json } of states) {
+      if (json === NULL_STATE) {
+        if (this.awareness.ownerOf(clientId) === owner && this.awareness.isLive(clientId)) {
+          out.push(this.awareness.commit(owner, clientId, NULL_STATE))
+        }
+        continue
+      }
+      let activity: string | null = null
+      let since = 0
+      let subject = owner.subject
+      try {
+        const state = readPresenceState(JSON.parse(json))
+        if (state === null) continue
+        activity = state.activity
+        since = state.since
+        subject = state.user.id
+      } catch {
+        continue
+      }
+      out.push(this.awareness.commit(owner, clientId, json, activity, since, subject))
+    }
+    if (out.length === 0) return
+    this.broadcast(encodeAwarenessFrame(out), owner)
+    this.#hooks.onAwarenessChange?.(this)
+  }
+
+  /** Removes, for everyone here, every state `owner` (a remote node) holds: it went down. */
+  releaseRemote(owner: RoomPeer): void {
+    this.#release(owner)
+  }
+
+  /** The live states of this node's own tabs (cluster mode: what another node asks for). */
+  ownStates(): BusState[] {
+    return this.awareness.liveEntries((owner) => owner.remote !== true)
   }
 
   /** Removes, for everyone, the states of peers that left abruptly once their grace is over. */
@@ -193,6 +252,15 @@ export class Room {
       const frame = batch.frameFor(peer)
       if (frame !== null) peer.send(frame)
     }
+    // Cluster mode: own tabs' states go on the bus again, healing a change the bus lost.
+    const publish = this.#hooks.onOwnedStates
+    if (publish === undefined) return
+    const own: BusState[] = []
+    for (const [owner, entries] of due) {
+      if (owner.remote === true) continue
+      for (const e of entries) own.push({ clientId: e.clientId, json: e.json })
+    }
+    if (own.length > 0) publish(this, own)
   }
 
   /** Sends the same bytes to every connection except `except`. */
@@ -213,6 +281,12 @@ export class Room {
     peer.released?.()
     if (removed.length > 0) {
       this.broadcast(encodeAwarenessFrame(removed), peer)
+      if (peer.remote !== true) {
+        this.#hooks.onOwnedStates?.(
+          this,
+          removed.map((e) => ({ clientId: e.clientId, json: NULL_STATE })),
+        )
+      }
       this.#hooks.onAwarenessChange?.(this)
     }
   }
@@ -241,11 +315,12 @@ export class Room {
     }
     if (!budget.take()) return
     const { sub, name, avatar } = peer.claims
-    this.document.appendReply(
+    const entry = this.document.appendReply(
       avatar === undefined
         ? { userId: sub, name, clientId }
         : { userId: sub, name, avatar, clientId },
     )
+    this.#hooks.onReply?.(this, JSON.stringify(entry))
   }
 
   #receiveAwareness(peer: RoomPeer, entries: readonly ParsedEntry[]): ReceiveResult {
@@ -308,6 +383,10 @@ export class Room {
       )
       this.broadcast(encodeAwarenessFrame(out), peer)
       if (corrected !== undefined) peer.send(encodeAwarenessFrame(corrected))
+      this.#hooks.onOwnedStates?.(
+        this,
+        writes.map((w) => ({ clientId: w.clientId, json: w.json })),
+      )
       this.#hooks.onAwarenessChange?.(this)
     }
     return forged === 0 ? NOTHING_FORGED : { forged }
