@@ -8,12 +8,15 @@ import { dirname, join } from 'node:path'
 import { type BenchConfig, fullConfig, smokeConfig, type WorkloadName } from './config.js'
 import type { ServerKind } from './generator-protocol.js'
 import { renderReport } from './report.js'
+import type { BenchResult, WorkloadResults } from './result.js'
 import { buildRelay, REPO_ROOT } from './servers.js'
 import { runCapacity } from './workloads/capacity.js'
 import { runChurn } from './workloads/churn.js'
 import { runHotRoom } from './workloads/hot-room.js'
 import { runRestartStorm } from './workloads/restart-storm.js'
 import { runSteady } from './workloads/steady.js'
+
+export type { BenchResult, WorkloadResults } from './result.js'
 
 export interface BenchOptions {
   readonly workloads: readonly WorkloadName[]
@@ -26,23 +29,6 @@ export interface BenchOptions {
   readonly cpuProfDir?: string | undefined
   readonly log: (line: string) => void
   readonly print: (text: string) => void
-}
-
-export type WorkloadResults = Partial<Record<ServerKind, unknown>>
-
-export interface BenchResult {
-  readonly date: string
-  readonly mode: 'smoke' | 'full'
-  readonly scale: number
-  readonly machine: {
-    readonly cpus: number
-    readonly cpuModel: string
-    readonly memoryGB: number
-    readonly node: string
-    readonly platform: string
-  }
-  readonly config: BenchConfig
-  readonly workloads: Partial<Record<WorkloadName, WorkloadResults>>
 }
 
 async function runOne(

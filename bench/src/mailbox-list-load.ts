@@ -22,14 +22,13 @@ import {
   encodeAwarenessFrame,
   HEARTBEAT_FRAME,
   isHeartbeatFrame,
-  MessageType,
   mailboxRoom,
   readAwarenessUpdate,
+  readFrame,
   readMailboxSummary,
 } from '@sightline/protocol'
 import { createRelay, type RelayHandle } from '@sightline/relay'
-import { SignJWT } from 'jose'
-import * as decoding from 'lib0/decoding'
+import { mintToken } from '@sightline/testkit'
 import WebSocket from 'ws'
 import { wireBytes } from './tab-wire.js'
 
@@ -220,11 +219,8 @@ export async function runMailboxListLoad(
 }
 
 async function mint(sub: string): Promise<string> {
-  return new SignJWT({ name: sub, rooms: [mailboxRoom(MAILBOX), `${mailboxRoom(MAILBOX)}/*`] })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setExpirationTime(Math.floor(Date.now() / 1000) + 3600)
-    .sign(new TextEncoder().encode(SECRET))
+  const mailbox = mailboxRoom(MAILBOX)
+  return mintToken({ sub, name: sub, rooms: [mailbox, `${mailbox}/*`], secret: SECRET })
 }
 
 function open(relay: RelayHandle, room: string, token: string): Promise<WebSocket> {
@@ -295,9 +291,9 @@ async function openList(
     page.frames++
     page.bytes += frame.length
     page.wire += wireBytes(frame.length, false)
-    const decoder = decoding.createDecoder(frame)
-    if (decoding.readVarUint(decoder) !== MessageType.Awareness || isHeartbeatFrame(frame)) return
-    const entries = readAwarenessUpdate(decoding.readVarUint8Array(decoder))
+    const read = readFrame(frame)
+    if (read.kind !== 'awareness' || isHeartbeatFrame(frame)) return
+    const entries = readAwarenessUpdate(read.update)
     page.summaryFrames++
     page.summaryBytes += frame.length
     page.summaryEntries += entries.length

@@ -2,9 +2,10 @@
  * The stdout table: one block per workload, one row per figure, a column per server and
  * the ratio Sightline / reference measured in the same run.
  */
-import type { BenchResult } from './bench.js'
+
 import type { WorkloadName } from './config.js'
 import type { WindowFigures } from './figures.js'
+import type { BenchResult } from './result.js'
 import type { CapacityResult } from './workloads/capacity.js'
 import type { ChurnFigures } from './workloads/churn.js'
 import type { HotRoomResult } from './workloads/hot-room.js'

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { encodeAwarenessFrame, HEARTBEAT_FRAME } from '@sightline/protocol'
-import { SignJWT } from 'jose'
+import { mintToken } from '@sightline/testkit'
 import WebSocket from 'ws'
 import {
   conflictingInsertsFrame,
@@ -44,12 +44,7 @@ const server = await createServerProcess({
 })
 
 async function token(sub: string, rooms: string[]): Promise<string> {
-  return new SignJWT({ name: sub, rooms })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(secret))
+  return mintToken({ sub, name: sub, rooms, expiresIn: 600, secret })
 }
 
 interface Socket {
