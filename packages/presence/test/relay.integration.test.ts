@@ -1,6 +1,8 @@
 /** The presence client against the real relay: real sockets on loopback, real tokens. */
+import { roomUrl } from '@sightline/protocol'
 import { readAwarenessEntries } from '@sightline/testkit'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import WS from 'ws'
 import {
   join,
   RecordingWebSocket,
@@ -23,7 +25,23 @@ async function sampleWhile<T>(read: () => T, during: () => Promise<void>): Promi
   return samples
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Heartbeats a recorded socket has sent. */
+const heartbeatsSent = (socket: RecordingWebSocket) =>
+  socket.sent.filter((frame) => readAwarenessEntries(frame)?.length === 0).length
+
+/** A raw socket in `room` that remembers the last `away` of every client ID it heard of. */
+async function rawWatcher(relay: { url: string }, room: string) {
+  const socket = new WS(roomUrl(relay.url, room, token('watcher')))
+  onTestFinished(() => socket.terminate())
+  const away = new Map<number, boolean>()
+  socket.on('message', (data: Buffer) => {
+    for (const e of readAwarenessEntries(new Uint8Array(data)) ?? []) {
+      away.set(e.clientId, e.json !== 'null' && JSON.parse(e.json).away === true)
+    }
+  })
+  await new Promise((resolve) => socket.once('open', resolve))
+  return { away: (clientId: number) => away.get(clientId) ?? false }
+}
 
 describe('presence over the real relay', () => {
   it('two clients see each other, and replying propagates', async () => {
@@ -53,17 +71,31 @@ describe('presence over the real relay', () => {
     expect(performance.now() - started).toBeLessThan(300)
   })
 
-  it('shows one agent in two tabs as one viewer, gone only when both tabs are', async () => {
+  it('shows one agent in two tabs as one viewer, away only when both tabs are, gone only when both are', async () => {
     const relay = await startRelay()
     const room = uniqueRoom()
     const bob = join(relay, room, 'bob')
     const tab1 = join(relay, room, 'alice')
     const tab2 = join(relay, room, 'alice')
-    await expect.poll(() => viewersOf(bob)).toEqual(['alice:viewing:here:2'])
-    expect(viewersOf(tab1)).toEqual(['bob:viewing:here:1'])
+    const carol = join(relay, room, 'carol')
+    const watcher = await rawWatcher(relay, room)
+    await expect
+      .poll(() => viewersOf(bob))
+      .toEqual(['alice:viewing:here:2', 'carol:viewing:here:1'])
+    expect(viewersOf(tab1)).toEqual(['bob:viewing:here:1', 'carol:viewing:here:1'])
     tab2.setActivity('replying')
-    await expect.poll(() => viewersOf(bob)).toEqual(['alice:replying:here:2'])
+    await expect.poll(() => viewersOf(bob)).toContain('alice:replying:here:2')
+
+    // One tab away, the other not: still here. The relay forwards to every peer in one order,
+    // so once the watcher has tab1's away state and bob then sees carol's later change, bob
+    // has applied tab1's away state too.
     tab1.setAway(true)
+    await expect.poll(() => watcher.away(tab1.clientId)).toBe(true)
+    carol.setActivity('replying')
+    await expect.poll(() => viewersOf(bob)).toContain('carol:replying:here:1')
+    expect(viewersOf(bob)).toContain('alice:replying:here:2')
+    carol.destroy()
+
     tab2.setAway(true)
     await expect.poll(() => viewersOf(bob)).toEqual(['alice:replying:away:2'])
     tab2.destroy()
@@ -89,7 +121,9 @@ describe('presence over the real relay', () => {
     expect(alice.others).toEqual([])
     // carol leaves while the relay is down: she must not come back
     carol.destroy()
-    await sleep(300) // a few failed attempts against the closed port
+    // A few failed attempts against the closed port (each opens a new socket).
+    const attempts = RecordingWebSocket.instances.length
+    await expect.poll(() => RecordingWebSocket.instances.length).toBeGreaterThan(attempts + 2)
 
     const second = await startRelay({ port: relay.port })
     const back = performance.now()
@@ -113,8 +147,12 @@ describe('presence over the real relay', () => {
     await expect
       .poll(() => viewersOf(clients[0]!))
       .toEqual(['bob:replying:here:1', 'carol:viewing:away:1'])
-    await sleep(300) // heartbeats and any (wrong) re-broadcasts
     const sockets = RecordingWebSocket.instances.slice(first)
+    // Two more heartbeats from every tab: time for any (wrong) re-broadcast to have gone out.
+    const beats = sockets.map(heartbeatsSent)
+    await expect
+      .poll(() => sockets.every((socket, i) => heartbeatsSent(socket) >= beats[i]! + 2))
+      .toBe(true)
     expect(sockets).toHaveLength(3)
     sockets.forEach((socket, i) => {
       const own = clients[i]!.clientId
@@ -144,7 +182,8 @@ describe('presence over the real relay', () => {
         await expect.poll(() => refreshed, { timeout: 4000 }).toBe(1)
         await expect.poll(() => RecordingWebSocket.instances[first]?.readyState).toBe(1)
         await expect.poll(() => RecordingWebSocket.instances[first - 1]?.readyState).toBe(3)
-        await sleep(700) // past the relay's liveness timeout for the retired socket
+        // The relay released the retired socket (after its removal grace): nothing left to drop.
+        await expect.poll(() => relay.stats().connections).toBe(2)
       },
     )
     expect(samples.every((s) => s === 'alice:viewing:here:1')).toBe(true)
