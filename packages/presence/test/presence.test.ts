@@ -55,10 +55,20 @@ describe('createPresence (in-process)', () => {
     tab2.setActivity('replying')
     await expect.poll(() => viewersOf(observer)).toEqual(['alice:replying:here:2'])
 
+    // One tab away, the other not: still here. The fake relay serves frames in the order they
+    // were sent, so once the observer sees the control agent's later change it has applied
+    // tab1's away state too.
+    const control = join(network, 'carol')
+    await expect.poll(() => viewersOf(observer)).toContain('carol:viewing:here:1')
     tab1.setAway(true)
-    await expect.poll(() => network.states(ROOM).size).toBe(3)
-    await new Promise((r) => setTimeout(r, 10))
-    expect(viewersOf(observer)).toEqual(['alice:replying:here:2'])
+    await expect
+      .poll(() => JSON.parse(network.states(ROOM).get(tab1.clientId)!.json).away)
+      .toBe(true)
+    control.setActivity('replying')
+    await expect.poll(() => viewersOf(observer)).toContain('carol:replying:here:1')
+    expect(viewersOf(observer)).toContain('alice:replying:here:2')
+    control.destroy()
+    await expect.poll(() => viewersOf(observer)).toEqual(['alice:replying:here:2'])
     tab2.setAway(true)
     await expect.poll(() => viewersOf(observer)).toEqual(['alice:replying:away:2'])
 

@@ -1,5 +1,5 @@
 /** The presence client against the real relay: real sockets on loopback, real tokens. */
-import { roomUrl } from '@sightline/protocol'
+import { CloseCode, roomUrl } from '@sightline/protocol'
 import { readAwarenessEntries } from '@sightline/testkit'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import WS from 'ws'
@@ -134,6 +134,17 @@ describe('presence over the real relay', () => {
     expect(statuses[0]).toBe('connected')
     expect(statuses).toContain('reconnecting')
     expect(second.stats().connections).toBe(2)
+  })
+
+  it('tells the host app when the relay refuses it for good, and stops', async () => {
+    const relay = await startRelay()
+    const alice = join(relay, uniqueRoom(), 'alice', {
+      token: token('alice', { rooms: ['mailbox/2/*'] }),
+    })
+    const errors: string[] = []
+    alice.onError((e) => errors.push(`${e.code}:${e.closeCode}`))
+    await expect.poll(() => alice.status).toBe('closed')
+    expect(errors).toEqual([`refused:${CloseCode.Forbidden}`])
   })
 
   it('never sends entries for other client IDs (no echo)', async () => {
