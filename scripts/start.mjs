@@ -4,10 +4,17 @@
  * the agent app, makes up a random development secret, and runs a relay and the desk server
  * that trust it. Ctrl-C stops both.
  *
+ * `pnpm start:cluster` (`--cluster`): the same with two relay nodes (relay port and the next
+ * one) joined through a Redis started here (`redis-server` on the PATH, on a free loopback
+ * port, no persistence); each sign-in goes to the next node, as a load balancer would, so two
+ * windows usually land on different nodes and still see each other.
+ *
  * Env: SIGHTLINE_RELAY_PORT (1234), SIGHTLINE_DESK_PORT (5173), HOST (127.0.0.1); the relay's
  * interval settings (SIGHTLINE_PING_INTERVAL_MS, ...) as documented for `pnpm relay`.
  */
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:net'
 import { tsImport } from 'tsx/esm/api'
 import { buildApp } from './build-app.mjs'
 import { runPnpm } from './run-pnpm.mjs'
@@ -27,6 +34,43 @@ const relayPort = port('SIGHTLINE_RELAY_PORT', 1234)
 const deskPort = port('SIGHTLINE_DESK_PORT', 5173)
 const host = process.env.HOST || '127.0.0.1'
 
+const cluster = process.argv.includes('--cluster')
+
+/** A redis-server for the cluster demo on a free loopback port; killed when the demo exits. */
+async function startRedis() {
+  const probe = createServer().listen(0, '127.0.0.1')
+  await new Promise((resolve) => probe.once('listening', resolve))
+  const { port } = probe.address()
+  await new Promise((resolve) => probe.close(resolve))
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  await new Promise((resolve, reject) => {
+    child.once('error', () =>
+      reject(new Error('redis-server not found: install it (apt-get install -y redis-server)')),
+    )
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      if (out.includes('Ready to accept connections')) resolve()
+    })
+  })
+  process.on('exit', () => child.kill('SIGKILL'))
+  return { url: `redis://127.0.0.1:${port}`, child }
+}
+
+let redis
+if (cluster) {
+  try {
+    redis = await startRedis()
+  } catch (error) {
+    console.error(`Could not start the cluster demo: ${error.message}`)
+    process.exit(1)
+  }
+}
+
 console.log('Building the relay and the agent app…')
 runPnpm(['--filter', '@sightline/relay...', 'run', 'build'])
 buildApp()
@@ -44,6 +88,7 @@ try {
     relayPort,
     deskPort,
     relayEnv: process.env, // SIGHTLINE_PING_INTERVAL_MS and friends, as for `pnpm relay`
+    ...(redis ? { nodes: 2, redisUrl: redis.url } : {}),
   })
 } catch (error) {
   const inUse = error?.code === 'EADDRINUSE' || error?.cause?.code === 'EADDRINUSE'
@@ -58,7 +103,7 @@ try {
 
 console.log(`
 Sightline demo running
-  relay       ${stack.relayUrl}
+  relay       ${stack.relayUrls.join('  ')}${redis ? `  (nodes joined through ${redis.url})` : ''}
   agent desk  ${stack.deskUrl}
 
 Open ${stack.deskUrl} in two windows and sign in as two different agents.

@@ -23,7 +23,8 @@ const REFRESH_GRACE_SEC = 12 * 60 * 60
 export interface ApiContext {
   readonly store: DemoStore
   readonly tokens: TokenIssuer
-  readonly relayUrl: string
+  /** The relay a new session should use (the next one, in a cluster demo). */
+  readonly relayUrl: () => string
 }
 
 function agentById(id: unknown): DemoAgent {
@@ -69,7 +70,7 @@ export async function handleApi(
     const agent = agentById((await readJson(req))['agentId'])
     const token = await ctx.tokens.mint(agent)
     const mailboxes = mailboxesOf(agent)
-    return sendJson(res, 200, { token, user: userOf(agent), relayUrl: ctx.relayUrl, mailboxes })
+    return sendJson(res, 200, { token, user: userOf(agent), relayUrl: ctx.relayUrl(), mailboxes })
   }
   if (route === 'POST /api/token') {
     const agent = await authenticate(ctx, req, REFRESH_GRACE_SEC)

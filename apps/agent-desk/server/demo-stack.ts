@@ -23,18 +23,31 @@ export interface DemoStackOptions {
   readonly relayEnv?: Readonly<Record<string, string | undefined>>
   /** Any other relay options (intervals, logger); win over `relayEnv`. */
   readonly relay?: Partial<RelayOptions>
+  /**
+   * Cluster demo: this many relay nodes (ports `relayPort`, `relayPort + 1`, ...) joined
+   * through Redis at `redisUrl`; each sign-in goes to the next node. Default 1 (no Redis).
+   */
+  readonly nodes?: number
+  readonly redisUrl?: string
 }
 
 export interface DemoStackHandle {
   readonly deskUrl: string
+  /** The (first) relay. */
   readonly relayUrl: string
+  /** Every relay node (one unless a cluster demo). */
+  readonly relayUrls: readonly string[]
   close(): Promise<void>
 }
 
-/** Starts the relay, then the desk server pointing at it. */
+/** Starts the relay (or relay nodes), then the desk server pointing at it. */
 export async function startDemoStack(options: DemoStackOptions): Promise<DemoStackHandle> {
   const host = options.host ?? '127.0.0.1'
   const port = options.relayPort ?? 1234
+  const nodes = options.nodes ?? 1
+  if (nodes > 1 && options.redisUrl === undefined) {
+    throw new Error('startDemoStack: several relay nodes need redisUrl')
+  }
   const fromEnv = options.relayEnv
     ? parseRelayEnv({
         ...options.relayEnv,
@@ -44,31 +57,40 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
         SIGHTLINE_JWT_PUBLIC_KEY: undefined,
       }).options
     : {}
-  const relay = await createRelay({
-    ...fromEnv,
-    ...options.relay,
-    host,
-    port,
-    jwtSecret: options.secret,
-  })
+  const relays: Awaited<ReturnType<typeof createRelay>>[] = []
   let desk: Awaited<ReturnType<typeof createDeskServer>>
   try {
+    for (let i = 0; i < nodes; i++) {
+      relays.push(
+        await createRelay({
+          ...fromEnv,
+          ...options.relay,
+          host,
+          port: port === 0 ? 0 : port + i,
+          jwtSecret: options.secret,
+          ...(options.redisUrl === undefined
+            ? {}
+            : { redisUrl: options.redisUrl, nodeId: `demo-node-${i + 1}` }),
+        }),
+      )
+    }
     desk = await createDeskServer({
       host,
       port: options.deskPort ?? deskServerDefaults.port,
       secret: options.secret,
-      relayUrl: relay.url,
+      relayUrl: relays.map((r) => r.url),
       staticDir: options.staticDir ?? deskServerDefaults.staticDir,
     })
   } catch (error) {
-    await relay.close()
+    await Promise.allSettled(relays.map((r) => r.close()))
     throw error
   }
   return {
     deskUrl: desk.url,
-    relayUrl: relay.url,
+    relayUrl: relays[0]!.url,
+    relayUrls: relays.map((r) => r.url),
     async close() {
-      await Promise.allSettled([desk.close(), relay.close()])
+      await Promise.allSettled([desk.close(), ...relays.map((r) => r.close())])
     },
   }
 }

@@ -19,8 +19,12 @@ export interface DeskServerOptions {
   readonly host: string
   /** HS256 secret shared with the relay (`SIGHTLINE_JWT_SECRET`). Required. */
   readonly secret: string
-  /** Relay base URL handed to the app, e.g. ws://127.0.0.1:1234. Default that. */
-  readonly relayUrl: string
+  /**
+   * Relay base URL handed to the app, e.g. ws://127.0.0.1:1234. Default that. Several (a
+   * cluster demo): each sign-in gets the next, round robin, as a load balancer would spread
+   * agents over relay nodes.
+   */
+  readonly relayUrl: string | readonly string[]
   /** Directory of the built app. Default `apps/agent-desk/dist`. */
   readonly staticDir: string
   /** Token lifetime in seconds. Default 900 (15 min). */
@@ -51,7 +55,7 @@ export async function createDeskServer(
   const ctx = {
     store: createDemoStore(),
     tokens: createTokenIssuer({ secret: config.secret, ttlSec: config.tokenTtlSec }),
-    relayUrl: config.relayUrl,
+    relayUrl: roundRobin(config.relayUrl),
   }
   const serveStatic = createStaticHandler(config.staticDir)
 
@@ -92,4 +96,12 @@ export async function createDeskServer(
         server.closeAllConnections()
       }),
   }
+}
+
+/** A function returning the next of `urls` each call (the only one, when there is one). */
+function roundRobin(urls: string | readonly string[]): () => string {
+  const list = typeof urls === 'string' ? [urls] : urls
+  if (list.length === 0) throw new Error('createDeskServer: relayUrl must name a relay')
+  let next = 0
+  return () => list[next++ % list.length] as string
 }
