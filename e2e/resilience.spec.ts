@@ -1,5 +1,5 @@
 /**
- * The presence contract where other helpdesks fail (issue 3), in real Chromium over the real
+ * The presence contract where other helpdesks fail, in real Chromium over the real
  * app, with the default intervals of relay (ping 5 s, liveness 10 s) and client (heartbeat
  * 4 s, liveness 10 s): a silently cut network, a crashed page, a receiver whose wall clock
  * jumps, a relay killed with -9 and restarted.
@@ -71,7 +71,7 @@ resilienceTest(
 )
 
 resilienceTest(
-  'a crashed page is gone for the others within the liveness timeout',
+  'a crashed page (the browser closes its socket, no liveness check needed) is gone for the others within the liveness timeout',
   async ({ openAgent, conversation }) => {
     const alice = await openAgent('alice', conversation.path)
     const bob = await openAgent('bob', conversation.path)

@@ -1,8 +1,14 @@
 /**
- * Killed and stopped processes (issue 3, point 3): a presence client in its own OS process
- * is killed with -9 (the OS closes its socket) or stopped with SIGSTOP (a laptop asleep: the
- * socket stays open but nothing answers). A watcher must stop showing it within the liveness
- * timeout (+1 s); after SIGCONT it must be back within 2 s. Short intervals, then defaults.
+ * Killed and stopped processes: a presence client in its own OS process is killed with -9 or
+ * stopped with SIGSTOP (a laptop asleep). The two prove different things:
+ *
+ * - kill -9: the OS closes the socket, so the relay hears a close (1006) at once; this proves
+ *   that a closed connection's states go within the removal grace, not the relay's liveness
+ *   check (it passes with liveness switched off);
+ * - SIGSTOP: the socket stays open and nothing answers, so only the relay's liveness check
+ *   (ping, then timeout) can remove the agent; after SIGCONT it must be back within 2 s.
+ *
+ * Short intervals, then defaults.
  */
 import { describe, expect, it } from 'vitest'
 import { runTs } from './child-process.js'
@@ -46,7 +52,7 @@ describe.each([
 ])('killed and stopped clients ($name)', ({ fast, livenessTimeoutMs }) => {
   const bound = livenessTimeoutMs + 1000
 
-  it('kill -9: gone for the watcher within the liveness timeout', async () => {
+  it('kill -9 (the OS closes the socket, no liveness check needed): gone for the watcher within the liveness timeout', async () => {
     const { bob, alice } = await aliceInAProcess(fast)
     alice.process.kill('SIGKILL')
     expect(await msUntilGone(bob, bound + 1000)).toBeLessThan(bound)
@@ -54,7 +60,7 @@ describe.each([
     expect(bob.status).toBe('connected')
   }, 40_000)
 
-  it('SIGSTOP (asleep, socket open): gone within the liveness timeout; back within 2 s of SIGCONT', async () => {
+  it("SIGSTOP (asleep, socket open): the relay's liveness check removes it within the timeout; back within 2 s of SIGCONT", async () => {
     const { bob, alice, relay } = await aliceInAProcess(fast)
     alice.process.kill('SIGSTOP')
     const elapsed = await msUntilGone(bob, bound + 1000)
