@@ -61,11 +61,17 @@ test('the list shows who views and who replies to each conversation, live', asyn
   await expect(avatars(list, '102')).toHaveCount(2, { timeout: 1_000 })
   await expect(avatars(list, '102').first()).toHaveAttribute('data-user-id', 'bob')
 
-  // The list agent's own tabs are not "other agents".
+  // The list agent's own tabs are not "other agents". First the signal that Erin's tab would
+  // be on the list by now: Alice, who opens the same conversation after her, is shown alone.
   const erinTab = await openAgent('erin', conversationPath('105'))
   await expectConnected(erinTab)
-  await expect(badge(list, '101')).toHaveAttribute('data-state', 'viewing')
+  const control = await openAgent('alice', conversationPath('105'))
+  await expectConnected(control)
+  await expect(avatars(list, '105')).toHaveCount(1)
+  await expect(avatars(list, '105')).toHaveAttribute('data-user-id', 'alice')
+  await control.close()
   await expect(badge(list, '105')).toHaveAttribute('data-state', 'none')
+  await expect(badge(list, '101')).toHaveAttribute('data-state', 'viewing')
 
   // A list page opened now gets every badge at once.
   const late = await openAgent('carol', '/mailbox/1')

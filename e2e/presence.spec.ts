@@ -14,6 +14,7 @@ import {
   viewers,
   viewersBar,
 } from './fixtures.js'
+import { setWindowState, windowStateOf } from './support/window-focus.js'
 
 /** Both directions at once, so each gets the whole bound from the same start. */
 async function expectMutual(a: Page, aId: AgentId, b: Page, bId: AgentId, timeout: number) {
@@ -53,15 +54,24 @@ test('both still see each other after 70 s of real time, whichever window has fo
   await expectMutual(alice, 'alice', bob, 'bob', 1_000)
 
   // FreeScout drops the unfocused agent after 25-85 s. Sample every 2 s for 35 s with one
-  // window in front, then 35 s with the other: the avatars and the connections must hold
-  // at every sample, not just at the end.
-  for (const front of [alice, bob]) {
-    await front.bringToFront()
+  // window in front (focused, visible) and the other behind it (blurred, hidden), then 35 s
+  // the other way round: the avatars and the connections must hold at every sample, not just
+  // at the end. The window behind shows as away, which proves the switch reached the page.
+  for (const [front, frontId, back, backId] of [
+    [alice, 'alice', bob, 'bob'],
+    [bob, 'bob', alice, 'alice'],
+  ] as const) {
+    await setWindowState(front, { focused: true, hidden: false })
+    await setWindowState(back, { focused: false, hidden: true })
+    expect(await windowStateOf(back)).toEqual({ focused: false, hidden: true })
+    await expect(viewer(front, backId)).toHaveAttribute('data-away', 'true')
+    await expect(viewer(back, frontId)).toHaveAttribute('data-away', 'false')
     const until = Date.now() + 35_000
     while (Date.now() < until) {
       await expectMutual(alice, 'alice', bob, 'bob', 1_000)
       await expect(alice.getByTestId('connection-status')).toHaveText('connected', { timeout: 1 })
       await expect(bob.getByTestId('connection-status')).toHaveText('connected', { timeout: 1 })
+      // A sampling period, not a wait for something: the assertions above are the test.
       await new Promise((resolve) => setTimeout(resolve, 2_000))
     }
   }

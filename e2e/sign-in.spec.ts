@@ -26,6 +26,11 @@ test('an agent without access to a mailbox sees nothing of it and is seen by nob
   const erin = await openAgent('erin', path)
   await expect(erin.getByText('You do not have access to this mailbox.')).toBeVisible()
   await expect(erin.getByTestId('viewers')).toHaveCount(0)
-  // Erin never joined the room: Dave keeps seeing nobody.
+  // Erin never joined the room: Dave does not see her. First the signal that she would have
+  // arrived by now: Carol, who has access and opened the page after Erin, is shown.
+  const carol = await openAgent('carol', path)
+  await expect(viewer(dave, 'carol')).toBeVisible()
+  await expect(carol.getByTestId('connection-status')).toHaveText('connected')
   await expect(viewer(dave, 'erin')).toHaveCount(0)
+  await expect(viewer(carol, 'erin')).toHaveCount(0)
 })
