@@ -1,11 +1,17 @@
 /**
  * Who may open a socket: the page's origin is allowed, the URL path names a valid room, the
- * `token` query parameter is a valid token, and the token grants the room. Refusals carry
- * the close code sent after the upgrade (so browsers can see it): 4403 origin not allowed,
- * 4404 bad room, 4401 bad token, 4403 room not granted. Nothing here logs the URL: it holds
- * the token.
+ * token (a `sightline.token.<jwt>` subprotocol, or the `token` query parameter) is valid, and
+ * it grants the room. Refusals carry the close code sent after the upgrade (so browsers can
+ * see it): 4403 origin not allowed, 4404 bad room, 4401 bad token, 4403 room not granted.
+ * Nothing here logs the URL or the subprotocols: they hold the token.
  */
-import { CloseCode, isValidRoomName, roomGranted, type SightlineClaims } from '@sightline/protocol'
+import {
+  CloseCode,
+  isValidRoomName,
+  roomGranted,
+  type SightlineClaims,
+  tokenFromSubprotocols,
+} from '@sightline/protocol'
 import { RefusalReason } from './refusal.js'
 import type { TokenVerifier } from './tokens.js'
 
@@ -32,14 +38,19 @@ export function parseTarget(target: string): { room: string; token: string | nul
 
 /**
  * Decides whether the upgrade request for `target` (e.g. `/mailbox/1?token=...`) is admitted;
- * `originAllowed` is the verdict of the origin allowlist on its `Origin` header.
+ * `originAllowed` is the verdict of the origin allowlist on its `Origin` header;
+ * `subprotocols` the request's `Sec-WebSocket-Protocol` header, where a token offered as a
+ * subprotocol wins over one in the URL.
  */
 export async function admit(
   target: string,
   verifier: TokenVerifier,
   originAllowed = true,
+  subprotocols?: string,
 ): Promise<Admission> {
-  const { room, token } = parseTarget(target)
+  const parsed = parseTarget(target)
+  const room = parsed.room
+  const token = tokenFromSubprotocols(subprotocols) ?? parsed.token
   if (!originAllowed) {
     return { ok: false, code: CloseCode.Forbidden, reason: RefusalReason.Origin, detail: 'origin' }
   }

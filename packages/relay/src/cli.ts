@@ -8,9 +8,11 @@
 import dotenv from 'dotenv'
 import { pino } from 'pino'
 import { type CliCommand, helpText, parseCommandLine, redactedOptions } from './cli-args.js'
+import { EnvSchema } from './env-config.js'
 import { isRelayError } from './errors.js'
 import { createRelay } from './relay.js'
 import { handleShutdownSignals } from './shutdown.js'
+import { describeStartError, exposureWarnings, unknownVariables } from './startup-checks.js'
 import { relayVersion as version } from './version.js'
 
 async function main(): Promise<void> {
@@ -25,6 +27,11 @@ async function main(): Promise<void> {
   if (command.kind === 'help') return void process.stdout.write(helpText(version()))
   if (command.kind === 'version') return void process.stdout.write(`${version()}\n`)
   const { config } = command
+  // Mistakes an operator would want to hear of before the first agent connects.
+  for (const { name, suggestion } of unknownVariables(process.env, Object.keys(EnvSchema.shape))) {
+    warn(`unknown variable ${name} is ignored${suggestion ? ` (did you mean ${suggestion}?)` : ''}`)
+  }
+  for (const warning of exposureWarnings(config.options)) warn(warning)
   const logger = pino({ level: config.logLevel, base: { service: 'sightline-relay' } })
   logger.info(
     {
@@ -38,7 +45,11 @@ async function main(): Promise<void> {
   try {
     relay = await createRelay({ ...config.options, logger })
   } catch (error) {
-    logger.fatal({ err: error }, isRelayError(error) ? error.message : 'relay failed to start')
+    // One line on stderr, as for every start-up error, worded as what to do.
+    const line = isRelayError(error)
+      ? error.message
+      : (describeStartError(error, config.options) ?? `failed to start: ${String(error)}`)
+    process.stderr.write(`sightline-relay: ${line}\n`)
     process.exit(isRelayError(error) ? 2 : 1)
   }
   logger.info(
@@ -56,6 +67,10 @@ async function main(): Promise<void> {
     timeoutMs: config.shutdownTimeoutMs,
     exit: (code) => process.exit(code),
   })
+}
+
+function warn(text: string): void {
+  process.stderr.write(`sightline-relay: warning: ${text}\n`)
 }
 
 void main()

@@ -6,6 +6,7 @@
 import { CloseCode, CloseReason, type SightlineClaims } from '@sightline/protocol'
 import type { Logger } from 'pino'
 import { type RawData, WebSocket } from 'ws'
+import type { ClientAddress } from './client-address.js'
 import { isRelayError, RelayErrorCode } from './errors.js'
 import type { RelayMetrics } from './metrics.js'
 import type { RelayOptions } from './options.js'
@@ -59,6 +60,8 @@ export interface ConnectionInit {
   readonly ws: WebSocket
   readonly roomName: string
   readonly claims: SightlineClaims
+  /** Where it comes from (for its log lines). */
+  readonly peer?: ClientAddress | undefined
   readonly rooms: RoomRegistry
   /**
    * The relay's logger. The connection's own child (bound to conn, room, sub) is made on
@@ -100,6 +103,7 @@ export class Connection implements RoomPeer {
   readonly #metrics: ConnectionMetrics
   readonly #relayLog: Logger
   readonly #coalescer: WriteCoalescer | undefined
+  readonly #peer: ClientAddress | undefined
   #log: Logger | undefined
   #gone = false
 
@@ -108,6 +112,7 @@ export class Connection implements RoomPeer {
     this.claims = init.claims
     this.#relayLog = init.log
     this.#coalescer = init.coalescer
+    this.#peer = init.peer
     this.#ws = init.ws
     this.#rooms = init.rooms
     this.#onGone = init.onGone
@@ -139,7 +144,12 @@ export class Connection implements RoomPeer {
 
   /** This connection's logger (a child of the relay's, bound to conn, room and sub). */
   get log(): Logger {
-    this.#log ??= this.#relayLog.child({ conn: this.id, room: this.#room.name, sub: this.subject })
+    this.#log ??= this.#relayLog.child({
+      conn: this.id,
+      room: this.#room.name,
+      sub: this.subject,
+      ...this.#peer,
+    })
     return this.#log
   }
 
@@ -154,6 +164,11 @@ export class Connection implements RoomPeer {
     this.#metrics.frameOut(frame)
     if (this.#coalescer !== undefined) this.#coalescer.hold(socketOf(ws))
     ws.send(frame)
+  }
+
+  /** A debug line about this connection (only built when debug is on: the hot path calls it). */
+  debug(fields: object, message: string): void {
+    if (this.#relayLog.isLevelEnabled('debug')) this.log.debug(fields, message)
   }
 
   released(): void {

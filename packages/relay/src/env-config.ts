@@ -371,6 +371,12 @@ export const EnvSchema = z.object({
     }),
   ),
   ...LIMIT_VARIABLES,
+  SIGHTLINE_TRUST_PROXY: flag('SIGHTLINE_TRUST_PROXY').meta(
+    doc({
+      option: 'trustProxy',
+      description: 'behind a trusted proxy: log X-Forwarded-For (last entry) and X-Request-Id',
+    }),
+  ),
   SIGHTLINE_REDIS_URL: text.meta(
     doc({
       option: 'redisUrl',
@@ -462,6 +468,7 @@ export function parseRelayEnv(env: Env): EnvConfig {
     maxSendBufferBytes: e.SIGHTLINE_MAX_SEND_BUFFER_BYTES,
     allowedOrigins: e.SIGHTLINE_ALLOWED_ORIGINS,
     requireOrigin: e.SIGHTLINE_REQUIRE_ORIGIN,
+    trustProxy: e.SIGHTLINE_TRUST_PROXY,
     redisUrl: e.SIGHTLINE_REDIS_URL,
     nodeId: e.SIGHTLINE_NODE_ID,
     redisPrefix: e.SIGHTLINE_REDIS_PREFIX,

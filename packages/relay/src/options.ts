@@ -131,6 +131,13 @@ export interface RelayOptions {
    * `false` lets them in; set it when only browsers should connect.
    */
   readonly requireOrigin: boolean
+  /**
+   * The relay is behind a proxy you trust (nginx, a load balancer): log the client address
+   * from the last `X-Forwarded-For` entry and the proxy's `X-Request-Id`, instead of the
+   * socket's peer (the proxy). Leave off otherwise: anyone can send those headers. Default
+   * `false`.
+   */
+  readonly trustProxy: boolean
   /** pino logger. Default: silent. */
   readonly logger?: Logger | undefined
   /**
@@ -182,6 +189,7 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   maxClientIdsPerConnection: 4,
   maxSendBufferBytes: 1_048_576,
   requireOrigin: false,
+  trustProxy: false,
   redisPrefix: 'sightline',
   nodeTimeoutMs: 3000,
 })

@@ -8,12 +8,18 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { hostname } from 'node:os'
 import type { Duplex } from 'node:stream'
-import { CloseCode, CloseReason, type SightlineClaims } from '@sightline/protocol'
+import {
+  CloseCode,
+  CloseReason,
+  SIGHTLINE_SUBPROTOCOL,
+  type SightlineClaims,
+} from '@sightline/protocol'
 import { pino } from 'pino'
 import type { Registry } from 'prom-client'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { admit } from './admission.js'
 import { checkCapacity, SubjectCounts } from './capacity.js'
+import { type ClientAddress, clientAddress } from './client-address.js'
 import { Cluster } from './cluster.js'
 import { Connection } from './connection.js'
 import { guardHandshakes } from './handshake-timeout.js'
@@ -103,6 +109,10 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes * WS_PAYLOAD_BACKSTOP,
+    // A client passing its token as a subprotocol offers `sightline` too: answer with that
+    // one (never the token); browsers fail a socket whose offered protocols get no answer.
+    handleProtocols: (protocols) =>
+      protocols.has(SIGHTLINE_SUBPROTOCOL) ? SIGHTLINE_SUBPROTOCOL : false,
   })
   let nextId = 0
   let closing = false
@@ -143,7 +153,13 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
    * Admits an upgraded socket. Out here, not inline in the upgrade handler: a closure made
    * there would keep the request (URL with token, headers) alive as long as the connection.
    */
-  const open = (ws: WebSocket, id: string, room: string, claims: SightlineClaims) => {
+  const open = (
+    ws: WebSocket,
+    id: string,
+    room: string,
+    claims: SightlineClaims,
+    peer: ClientAddress,
+  ) => {
     subjects.add(claims.sub)
     held++
     const connection = new Connection({
@@ -151,6 +167,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
       ws,
       roomName: room,
       claims,
+      peer,
       rooms,
       log,
       limits: options,
@@ -167,7 +184,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   /** The one place a socket is refused right after its upgrade (the code reaches browsers). */
   const refuse = (
     ws: WebSocket,
-    fields: { conn: string; room?: string | undefined; detail?: string },
+    fields: { conn: string; room?: string | undefined; detail?: string } & ClientAddress,
     code: CloseCode,
     reason: RefusalReason,
   ) => {
@@ -211,11 +228,12 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   }
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     handshakes.settle(socket)
+    const peer = clientAddress(req, options.trustProxy)
     socket.on('error', destroyOnError)
     // Verifying a token is asynchronous: cap the sockets waiting for it (or for a refused
     // client to answer its close), so a flood of upgrades cannot pile up.
     if (pending >= options.maxPendingUpgrades) {
-      log.info({ reason: RefusalReason.TooManyPending }, 'dropped before upgrade')
+      log.info({ reason: RefusalReason.TooManyPending, ...peer }, 'dropped before upgrade')
       metrics.refused(RefusalReason.TooManyPending)
       socket.once('finish', destroyOnError)
       socket.end(BUSY_RESPONSE)
@@ -223,12 +241,17 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
     }
     pending++
     socket.once('close', settled)
-    admit(req.url ?? '/', verifier, originAllowed(req.headers.origin)).then(
+    admit(
+      req.url ?? '/',
+      verifier,
+      originAllowed(req.headers.origin),
+      req.headers['sec-websocket-protocol'],
+    ).then(
       (admission) => {
         if (closing) {
           wss.handleUpgrade(req, socket, head, (ws) => {
             const conn = `c${(++nextId).toString(36)}`
-            refuse(ws, { conn }, CloseCode.Restarting, RefusalReason.RelayClosing)
+            refuse(ws, { conn, ...peer }, CloseCode.Restarting, RefusalReason.RelayClosing)
           })
           return
         }
@@ -236,7 +259,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
           const id = `c${(++nextId).toString(36)}`
           if (!admission.ok) {
             const { room, detail, code, reason } = admission
-            refuse(ws, { conn: id, room, detail }, code, reason)
+            refuse(ws, { conn: id, room, detail, ...peer }, code, reason)
             return
           }
           const sub = admission.claims.sub
@@ -250,12 +273,12 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
             options,
           )
           if (full !== null) {
-            refuse(ws, { conn: id, room: admission.room }, full.code, full.reason)
+            refuse(ws, { conn: id, room: admission.room, ...peer }, full.code, full.reason)
             return
           }
           socket.off('close', settled)
           settled()
-          open(ws, id, admission.room, admission.claims)
+          open(ws, id, admission.room, admission.claims, peer)
         })
       },
       (error: unknown) => {

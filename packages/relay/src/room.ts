@@ -39,6 +39,8 @@ export interface RoomPeer extends AwarenessOwner {
   readonly id: string
   readonly claims: SightlineClaims
   send(frame: Uint8Array): void
+  /** Logs at debug level why something it sent was dropped (never on the hot path otherwise). */
+  debug?(fields: object, message: string): void
   /** True for a stand-in owning the states of another relay node's tabs (cluster mode). */
   readonly remote?: boolean
   /**
@@ -325,7 +327,10 @@ export class Room {
 
   #receiveAwareness(peer: RoomPeer, entries: readonly ParsedEntry[]): ReceiveResult {
     // Every entry in a room of relay-owned states is an attempt to write someone else's.
-    if (this.#hooks.clientStates === false) return { forged: entries.length }
+    if (this.#hooks.clientStates === false) {
+      peer.debug?.({ entries: entries.length, why: 'mailbox rooms are read-only' }, 'state dropped')
+      return { forged: entries.length }
+    }
     let forged = 0
     const writes: { clientId: number; json: string; activity: string | null; since: number }[] = []
     let introduced: Set<number> | undefined
@@ -336,7 +341,10 @@ export class Room {
         throw new RelayError(RelayErrorCode.StateTooLarge, 'awareness state too large')
       }
       const verdict = this.awareness.classify(peer, entry)
-      if (verdict === 'forged') forged++
+      if (verdict === 'forged') {
+        forged++
+        peer.debug?.({ clientId: entry.clientId, why: 'client ID of another tab' }, 'state dropped')
+      }
       if (verdict !== 'write') continue
       let json = entry.json
       let activity: string | null = null
@@ -363,6 +371,13 @@ export class Room {
         } else {
           // Not a presence state (yet): never forwarded; it withdraws what its owner had set.
           json = NULL_STATE
+          peer.debug?.(
+            {
+              clientId: entry.clientId,
+              why: 'not a complete presence state (user, activity, away, since)',
+            },
+            'state dropped',
+          )
         }
       }
       if (json === NULL_STATE && !this.awareness.isLive(entry.clientId)) continue

@@ -100,6 +100,14 @@ async function importPublicKey(
   configured: JwtAlgorithm | undefined,
 ): Promise<{ key: CryptoKey | Uint8Array; algorithm: JwtAlgorithm }> {
   const trimmed = text.trim()
+  // Node would derive a public key from a private one: refuse it rather than hold it.
+  const mistake = whatKeyIs(trimmed)
+  if (mistake !== null) {
+    throw new RelayError(
+      RelayErrorCode.Config,
+      `SIGHTLINE_JWT_PUBLIC_KEY / jwtPublicKey is not a usable public key: ${mistake}`,
+    )
+  }
   try {
     if (trimmed.startsWith('{')) {
       const jwk = JSON.parse(trimmed) as JWK
@@ -114,10 +122,37 @@ async function importPublicKey(
       RelayErrorCode.Config,
       `SIGHTLINE_JWT_PUBLIC_KEY / jwtPublicKey is not a usable PEM (SPKI) or JWK public key${
         configured ? ` for ${configured}` : ''
-      }: ${describe(cause)}`,
+      }: ${whatKeyIs(trimmed) ?? describe(cause)}`,
       { cause },
     )
   }
+}
+
+/**
+ * What a configured key that failed to import looks like, and how to fix it; null when it
+ * looks like none of the usual mistakes.
+ */
+export function whatKeyIs(text: string): string | null {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+    return 'got a PRIVATE key; give the relay only the public half (openssl pkey -in key.pem -pubout)'
+  }
+  if (text.includes('-----BEGIN CERTIFICATE-----')) {
+    return 'got a certificate; give its public key (openssl x509 -in cert.pem -pubkey -noout)'
+  }
+  if (text.includes('-----BEGIN') && text.includes('\\n')) {
+    return 'got a PEM with literal \\n in place of line breaks; use real line breaks (in .env: a quoted multi-line value) or a one-line JWK'
+  }
+  if (
+    !text.includes('-----BEGIN') &&
+    !text.startsWith('{') &&
+    /^[.~]?\/|^[A-Za-z]:\\|\.(pem|key|pub|json)$/.test(text)
+  ) {
+    return `got "${text}", which looks like a file path; give the key itself, e.g. SIGHTLINE_JWT_PUBLIC_KEY="$(cat ${text})"`
+  }
+  if (text.startsWith('{') && /"d"\s*:/.test(text)) {
+    return 'got a private JWK (it has "d"); give the public JWK (without d, p, q, dp, dq, qi)'
+  }
+  return null
 }
 
 function inferAlgorithm(key: ReturnType<typeof createPublicKey>): JwtAlgorithm {

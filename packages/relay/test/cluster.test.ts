@@ -200,10 +200,13 @@ describe('relays sharing rooms through Redis', () => {
     await msUntil(
       () => alice.others().join() === 'bob,dave' && dave.others().join() === 'alice,bob',
     )
-    const metrics = await (await fetch(`${a.httpUrl}/metrics`)).text()
-    expect(metrics).toMatch(/sightline_relay_bus_connected 1/)
-    expect(metrics).toMatch(/sightline_relay_bus_peers 2/)
-    expect(metrics).toMatch(/sightline_relay_bus_messages_total\{direction="in"\} [1-9]/)
+    const metrics = () => fetch(`${a.httpUrl}/metrics`).then((r) => r.text())
+    // Every node reconnects on its own backoff (up to 2 s): poll until both peers are back.
+    await expect.poll(metrics, { timeout: 5000 }).toMatch(/sightline_relay_bus_peers 2/)
+    const text = await metrics()
+    expect(text).toMatch(/sightline_relay_bus_connected 1/)
+    expect(text).toMatch(/sightline_relay_bus_messages_total\{direction="in"\} [1-9]/)
+    expect(text).toMatch(/sightline_relay_bus_node_down_total [1-9]/)
   }, 90_000)
 
   it('a mailbox list on one node summarises every conversation across nodes; replies cross too', async () => {

@@ -1,0 +1,31 @@
+/**
+ * Where a connection comes from, for log lines an abuse report can be traced with: the
+ * socket's peer, or behind a trusted proxy the address and request id the proxy passed.
+ */
+import type { IncomingMessage } from 'node:http'
+
+/** Where a connection comes from, for logs (abuse reports). */
+export interface ClientAddress {
+  /** The client's address: the socket's, or the one a trusted proxy forwarded. */
+  readonly addr?: string | undefined
+  /** The request id a trusted proxy passed (`X-Request-Id`). */
+  readonly reqId?: string | undefined
+}
+
+/**
+ * The client address of an upgrade request. Behind a trusted proxy (`trustProxy`) the last
+ * `X-Forwarded-For` entry (the one the proxy added) and its `X-Request-Id`; otherwise the
+ * socket's peer, since anyone can send those headers.
+ */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): ClientAddress {
+  const socketAddr = req.socket.remoteAddress
+  if (!trustProxy) return { addr: socketAddr }
+  const forwarded = req.headers['x-forwarded-for']
+  const list = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',')
+  const last = list[list.length - 1]?.trim()
+  const reqId = req.headers['x-request-id']
+  return {
+    addr: last ? last.slice(0, 64) : socketAddr,
+    reqId: typeof reqId === 'string' && reqId !== '' ? reqId.slice(0, 128) : undefined,
+  }
+}
