@@ -81,7 +81,13 @@ function stockWatcher(url: string, room: string): () => string[] {
 }
 
 describe.each(['SIGTERM', 'SIGKILL'] as const)('relay CLI stopped with %s', (signal) => {
-  it('every client reconnects with jitter, presence is whole within 5 s, the leaver stays gone', async () => {
+  // One retry on CI, understood: the bound (5 s from the relay's return) equals the backoff
+  // cap, so a client whose random window falls in its last few ms lands a hair past it when
+  // the shared machine is slow to schedule the reconnect. Listed by the retries reporter.
+  it('every client reconnects with jitter, presence is whole within 5 s, the leaver stays gone', {
+    retry: process.env['CI'] ? 1 : 0,
+    timeout: 90_000,
+  }, async () => {
     const port = await freePort()
     const first = await startRelayCli(port)
     const room = uniqueRoom()
@@ -146,5 +152,5 @@ describe.each(['SIGTERM', 'SIGKILL'] as const)('relay CLI stopped with %s', (sig
     expect(george()).toEqual(AGENTS.slice(0, 5).slice().sort())
     second.child.process.kill('SIGTERM')
     await second.child.exited
-  }, 90_000)
+  })
 })
