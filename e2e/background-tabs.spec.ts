@@ -1,5 +1,5 @@
 /**
- * Background tabs (issue 3, point 1), with the default intervals of the relay and the app:
+ * Background tabs, with the default intervals of the relay and the app:
  * one agent's page is frozen as Chrome freezes a background tab (hidden, no JS at all, socket
  * open), another's timers are stopped by a paused clock while it stays visible, for 40 s:
  * longer than y-protocols' 30 s expiry, the 15 s renewal and the 10 s liveness timeout. The

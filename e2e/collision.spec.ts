@@ -1,5 +1,5 @@
 /**
- * Collision UX (issue 5), multi-tab over the real relay and app: the warning when someone is
+ * Collision UX, multi-tab over the real relay and app: the warning when someone is
  * already replying, "Bob replied 20 s ago" before I send, the send confirmation, and one first
  * replier in every tab. Plus screenshots of a conversation with three other agents.
  */

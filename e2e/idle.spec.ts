@@ -1,5 +1,5 @@
 /**
- * Idle (issue 3, point 6) with the default threshold of 5 minutes: Bob's page runs on
+ * Idle, with the default threshold of 5 minutes: Bob's page runs on
  * Playwright's clock from the start, so his app's idle timer and monotonic clock can be
  * moved 5 minutes ahead in a moment; his socket and the relay keep real time.
  */

@@ -1,5 +1,5 @@
 /**
- * Live presence in the mailbox list (issue 6), in real Chromium over the real relay and app:
+ * Live presence in the mailbox list, in real Chromium over the real relay and app:
  * each row's badge follows who is on that conversation, within 1 s, without a reload.
  *
  * The list shows the seeded conversations of mailbox 1 (101-106), shared by every test of the

@@ -1,5 +1,5 @@
 /**
- * Workload sizes and durations: the full run of issue 7, the seconds-long smoke run, and a
+ * Workload sizes and durations: the full run (docs/performance.md), the seconds-long smoke run, and a
  * `--scale` factor that shrinks tab counts for development on a shared machine.
  */
 export const WORKLOADS = Object.freeze([

@@ -1,5 +1,5 @@
 /**
- * Turning raw counters into the figures of issue 7: rates, latency percentiles, server CPU
+ * Turning raw counters into the figures of docs/performance.md: rates, latency percentiles, server CPU
  * and memory, amplification and idle cost.
  */
 import type { LatencySummary } from './histogram.js'

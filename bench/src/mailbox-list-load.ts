@@ -1,5 +1,5 @@
 /**
- * Mailbox list under load (issue 6, part 4): one mailbox of `conversations` conversations,
+ * Mailbox list under load: one mailbox of `conversations` conversations,
  * `agents` agents each with one tab that keeps moving between conversations and toggling the
  * reply editor, and `lists` list pages open on the mailbox room, all over real sockets on
  * loopback to a real relay (in this process). Measures what a list page receives (frames and

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench`: runs the workloads of issue 7 against Sightline's relay and the reference
+ * `pnpm bench`: runs the performance workloads (docs/performance.md) against Sightline's relay and the reference
  * y-websocket server, prints a table and writes `bench/results/<YYYY-MM-DD>.json`.
  *
  *   --workload <name>[,<name>]  steady, hot-room, churn, restart-storm, capacity (default all)

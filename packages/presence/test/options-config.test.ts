@@ -1,5 +1,5 @@
 /**
- * Client configuration (issue 3, point 7): every interval of the presence client is an
+ * Client configuration: every interval of the presence client is an
  * option, an invalid value is refused at creation with an error naming the option, and the
  * README states each option with its default.
  */

@@ -1,5 +1,5 @@
 /**
- * Configuration as operators meet it (issue 3, point 7), through the real CLI process:
+ * Configuration as operators meet it, through the real CLI process:
  * a `.env` file in the working directory sets the intervals (and they take effect), an
  * invalid value of any variable stops the relay at start with a message naming it. (That every
  * variable is documented is config-docs.test.ts's job: the docs' tables are generated.)
