@@ -94,8 +94,11 @@ describe('createPresence (in-process)', () => {
     await expect
       .poll(() => [...network.states(ROOM).values()].some((e) => e.json.includes('"away":true')))
       .toBe(true)
-    await new Promise((r) => setTimeout(r, 10))
-    expect(seen.length).toBe(before)
+    // A control agent's arrival is served after tab2's change: once it shows, tab2's change
+    // has been applied, and it alone must have notified nobody.
+    join(network, 'carol')
+    await expect.poll(() => viewersOf(observer)).toContain('carol:viewing:here:1')
+    expect(seen.length).toBe(before + 1)
     expect(seen[0]).toEqual([]) // called at once on subscribe
   })
 
@@ -193,7 +196,7 @@ describe('createPresence (in-process)', () => {
     const alice = join(network, 'alice')
     await expect.poll(() => observer.others.length).toBe(1)
     const first = observer.others[0]!.since
-    await new Promise((r) => setTimeout(r, 5))
+    await expect.poll(() => Date.now()).toBeGreaterThan(first) // a later millisecond
     alice.setActivity('replying')
     await expect.poll(() => observer.others[0]?.activity).toBe('replying')
     expect(observer.others[0]!.since).toBeGreaterThan(first)
