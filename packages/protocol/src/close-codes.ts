@@ -29,8 +29,6 @@ export const CloseCode = Object.freeze({
    * announce replies with a signal), or anything at all in a read-only mailbox room.
    */
   ReadOnly: 4405,
-  /** The connection did not complete its handshake in time. */
-  Timeout: 4408,
   /** A frame, an awareness state or the room's document is larger than allowed. */
   TooLarge: 4413,
   /** The connection sent more messages than its rate allows, or a subject opened too many. */
@@ -54,7 +52,6 @@ export const CloseReason: Readonly<Record<CloseCode, string>> = Object.freeze({
   [CloseCode.Forbidden]: 'room not granted',
   [CloseCode.BadRoom]: 'invalid room name',
   [CloseCode.ReadOnly]: 'room document is read-only',
-  [CloseCode.Timeout]: 'handshake timeout',
   [CloseCode.TooLarge]: 'too large',
   [CloseCode.RateLimited]: 'rate limited',
   [CloseCode.SlowConsumer]: 'slow consumer',
@@ -76,10 +73,7 @@ export const ClientCloseCode = Object.freeze({
 export type ClientCloseCode = (typeof ClientCloseCode)[keyof typeof ClientCloseCode]
 
 /** Close codes in the 4400-4499 range after which a client may retry (with backoff). */
-export const RetryableCloseCodes: ReadonlySet<number> = new Set<number>([
-  CloseCode.Timeout,
-  CloseCode.RateLimited,
-])
+export const RetryableCloseCodes: ReadonlySet<number> = new Set<number>([CloseCode.RateLimited])
 
 /**
  * What a client should do after the socket closed with `code`:

@@ -6,7 +6,6 @@
  * Nothing here logs the URL or the subprotocols: they hold the token.
  */
 import {
-  CloseCode,
   isValidRoomName,
   roomGranted,
   type SightlineClaims,
@@ -19,8 +18,7 @@ export type Admission =
   | { readonly ok: true; readonly room: string; readonly claims: SightlineClaims }
   | {
       readonly ok: false
-      readonly code: CloseCode
-      /** Machine-readable (for logs and counting). */
+      /** Machine-readable (for logs and counting); its close code is in refusal.ts. */
       readonly reason: RefusalReason
       /** Human-readable detail; never holds the token. */
       readonly detail: string
@@ -52,12 +50,11 @@ export async function admit(
   const room = parsed.room
   const token = tokenFromSubprotocols(subprotocols) ?? parsed.token
   if (!originAllowed) {
-    return { ok: false, code: CloseCode.Forbidden, reason: RefusalReason.Origin, detail: 'origin' }
+    return { ok: false, reason: RefusalReason.Origin, detail: 'origin' }
   }
   if (!isValidRoomName(room)) {
     return {
       ok: false,
-      code: CloseCode.BadRoom,
       reason: RefusalReason.BadRoom,
       detail: 'invalid room name',
     }
@@ -65,7 +62,6 @@ export async function admit(
   if (!token) {
     return {
       ok: false,
-      code: CloseCode.BadToken,
       reason: RefusalReason.BadToken,
       detail: 'no token',
       room,
@@ -76,11 +72,11 @@ export async function admit(
     claims = await verifier.verify(token)
   } catch (error) {
     const detail = (error as Error).message
-    return { ok: false, code: CloseCode.BadToken, reason: RefusalReason.BadToken, detail, room }
+    return { ok: false, reason: RefusalReason.BadToken, detail, room }
   }
   if (!roomGranted(claims.rooms, room)) {
     const reason = RefusalReason.RoomNotGranted
-    return { ok: false, code: CloseCode.Forbidden, reason, detail: 'room not granted', room }
+    return { ok: false, reason, detail: 'room not granted', room }
   }
   return { ok: true, room, claims }
 }

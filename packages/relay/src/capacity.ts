@@ -5,7 +5,6 @@
  * again later": the client retries with backoff); the per-subject limit answers 4429, as it
  * is that agent's own doing.
  */
-import { CloseCode } from '@sightline/protocol'
 import type { RelayOptions } from './options.js'
 import { RefusalReason } from './refusal.js'
 
@@ -24,28 +23,15 @@ export interface CapacityUsage {
   readonly ofSubject: number
 }
 
-export interface CapacityRefusal {
-  readonly code: CloseCode
-  readonly reason: RefusalReason
-}
-
-/** The first limit one more connection would pass, or null when it fits. */
-export function checkCapacity(
-  usage: CapacityUsage,
-  limits: CapacityLimits,
-): CapacityRefusal | null {
-  if (usage.connections >= limits.maxConnections) {
-    return { code: CloseCode.TryAgainLater, reason: RefusalReason.RelayFull }
-  }
-  if (usage.inRoom >= limits.maxConnectionsPerRoom) {
-    return { code: CloseCode.TryAgainLater, reason: RefusalReason.RoomFull }
-  }
-  if (usage.inRoom === 0 && usage.rooms >= limits.maxRooms) {
-    return { code: CloseCode.TryAgainLater, reason: RefusalReason.TooManyRooms }
-  }
-  if (usage.ofSubject >= limits.maxConnectionsPerSubject) {
-    return { code: CloseCode.RateLimited, reason: RefusalReason.SubjectLimit }
-  }
+/**
+ * The first limit one more connection would pass (its refusal reason; codes: refusal.ts), or
+ * null when it fits.
+ */
+export function checkCapacity(usage: CapacityUsage, limits: CapacityLimits): RefusalReason | null {
+  if (usage.connections >= limits.maxConnections) return RefusalReason.RelayFull
+  if (usage.inRoom >= limits.maxConnectionsPerRoom) return RefusalReason.RoomFull
+  if (usage.inRoom === 0 && usage.rooms >= limits.maxRooms) return RefusalReason.TooManyRooms
+  if (usage.ofSubject >= limits.maxConnectionsPerSubject) return RefusalReason.SubjectLimit
   return null
 }
 

@@ -7,11 +7,11 @@ import { CloseCode, CloseReason, type SightlineClaims } from '@sightline/protoco
 import type { Logger } from 'pino'
 import { type RawData, WebSocket } from 'ws'
 import type { ClientAddress } from './client-address.js'
-import { isRelayError, RelayErrorCode } from './errors.js'
+import { isRelayError } from './errors.js'
 import type { RelayMetrics } from './metrics.js'
 import type { RelayOptions } from './options.js'
 import { TokenBucket } from './rate-limit.js'
-import { RefusalReason } from './refusal.js'
+import { closeCodeOf, RefusalReason } from './refusal.js'
 import type { Room, RoomPeer } from './room.js'
 import type { RoomRegistry } from './room-registry.js'
 import type { Corkable, WriteCoalescer } from './write-coalescer.js'
@@ -27,19 +27,6 @@ export type ConnectionLimits = Pick<
   RelayOptions,
   'maxFrameBytes' | 'messagesPerSecond' | 'messageBurst' | 'bytesPerSecond' | 'maxSendBufferBytes'
 >
-
-/** Relay errors raised while handling a frame, and how each closes the connection. */
-const FRAME_REFUSALS: Partial<Record<RelayErrorCode, [CloseCode, RefusalReason]>> = {
-  [RelayErrorCode.BadFrame]: [CloseCode.BadFrame, RefusalReason.BadFrame],
-  [RelayErrorCode.IdentityMismatch]: [CloseCode.PolicyViolation, RefusalReason.IdentityMismatch],
-  [RelayErrorCode.StateTooLarge]: [CloseCode.TooLarge, RefusalReason.StateTooLarge],
-  [RelayErrorCode.ReadOnly]: [CloseCode.ReadOnly, RefusalReason.ReadOnly],
-  [RelayErrorCode.SignalWithoutState]: [
-    CloseCode.PolicyViolation,
-    RefusalReason.SignalWithoutState,
-  ],
-  [RelayErrorCode.TooManyClientIds]: [CloseCode.PolicyViolation, RefusalReason.TooManyClientIds],
-}
 
 /** What a connection counts (see metrics.ts). */
 export type ConnectionMetrics = Pick<
@@ -158,7 +145,7 @@ export class Connection implements RoomPeer {
     const ws = this.#ws
     if (ws.readyState !== WebSocket.OPEN) return
     if (ws.bufferedAmount > this.#limits.maxSendBufferBytes) {
-      this.close(CloseCode.SlowConsumer, RefusalReason.SlowConsumer)
+      this.close(RefusalReason.SlowConsumer)
       return
     }
     this.#metrics.frameOut(frame)
@@ -181,10 +168,11 @@ export class Connection implements RoomPeer {
   }
 
   /**
-   * The one path by which the relay closes an admitted connection: closes with `code`, logs
-   * `reason` (and `detail`), and removes this connection's states for everyone at once.
+   * The one path by which the relay closes an admitted connection: closes with the code of
+   * `reason` (refusal.ts), logs `reason` (and `detail`), and removes this connection's states
+   * for everyone at once. `code` overrides the reason's code (an orderly relay shutdown).
    */
-  close(code: CloseCode, reason: RefusalReason, detail?: string): void {
+  close(reason: RefusalReason, detail?: string, code: CloseCode = closeCodeOf(reason)): void {
     if (this.#gone) return
     this.log.info({ code, reason, detail }, 'closing connection')
     this.#metrics.refused(reason)
@@ -225,21 +213,21 @@ export class Connection implements RoomPeer {
     const now = performance.now()
     this.#seen(now)
     if (!this.#bucket.take(now)) {
-      this.close(CloseCode.RateLimited, RefusalReason.RateLimited)
+      this.close(RefusalReason.RateLimited)
       return
     }
     if (!isBinary) {
-      this.close(CloseCode.BadFrame, RefusalReason.BadFrame, 'text frame')
+      this.close(RefusalReason.BadFrame, 'text frame')
       return
     }
     const bytes = toBytes(data)
     this.#metrics.frameIn(bytes)
     if (bytes.byteLength > this.#limits.maxFrameBytes) {
-      this.close(CloseCode.TooLarge, RefusalReason.FrameTooLarge, `${bytes.byteLength} bytes`)
+      this.close(RefusalReason.FrameTooLarge, `${bytes.byteLength} bytes`)
       return
     }
     if (!this.#bytes.take(now, bytes.byteLength)) {
-      this.close(CloseCode.RateLimited, RefusalReason.RateLimited, 'byte rate')
+      this.close(RefusalReason.RateLimited, 'byte rate')
       return
     }
     try {
@@ -258,18 +246,18 @@ export class Connection implements RoomPeer {
       'dropped writes to client IDs of other connections',
     )
     if (this.forgedWrites > MAX_FORGED_WRITES) {
-      this.close(CloseCode.PolicyViolation, RefusalReason.ForgedWrite)
+      this.close(RefusalReason.ForgedWrite)
     }
   }
 
   #fail(error: unknown): void {
-    const refusal = isRelayError(error) ? FRAME_REFUSALS[error.code] : undefined
-    if (refusal !== undefined) {
-      this.close(refusal[0], refusal[1], (error as Error).message)
+    const reason = isRelayError(error) ? error.reason : null
+    if (reason !== null) {
+      this.close(reason, (error as Error).message)
       return
     }
     this.log.error({ err: error }, 'unexpected error handling a frame')
-    this.close(CloseCode.InternalError, RefusalReason.InternalError)
+    this.close(RefusalReason.InternalError)
   }
 
   #leave(abrupt = false): void {

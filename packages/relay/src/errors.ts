@@ -1,3 +1,5 @@
+import type { RefusalReason } from './refusal.js'
+
 /**
  * Typed errors of the relay. Every error the relay raises on purpose carries a string `code`
  * (stable, for logs and tests) and, when it wraps another error, that error as `cause`.
@@ -23,6 +25,24 @@ export const RelayErrorCode = Object.freeze({
 
 export type RelayErrorCode = (typeof RelayErrorCode)[keyof typeof RelayErrorCode]
 
+// A frame error's code is its refusal reason: a code with no reason of that name fails here.
+type FrameErrorCode = Exclude<RelayErrorCode, 'config' | 'bad_token'>
+const _everyFrameErrorIsAReason: FrameErrorCode extends RefusalReason ? true : never = true
+void _everyFrameErrorIsAReason
+
+/**
+ * The error codes raised while handling a frame, which close its connection: each is also the
+ * refusal reason it is closed with (refusal.ts), so the error carries its reason.
+ */
+const FRAME_ERROR_CODES: ReadonlySet<string> = new Set([
+  'bad_frame',
+  'identity_mismatch',
+  'state_too_large',
+  'too_many_client_ids',
+  'read_only',
+  'signal_without_state',
+])
+
 export class RelayError extends Error {
   readonly code: RelayErrorCode
 
@@ -30,6 +50,11 @@ export class RelayError extends Error {
     super(message, options)
     this.name = 'RelayError'
     this.code = code
+  }
+
+  /** The refusal reason a connection is closed with for this error; null when not a frame's. */
+  get reason(): RefusalReason | null {
+    return FRAME_ERROR_CODES.has(this.code) ? (this.code as RefusalReason) : null
   }
 }
 

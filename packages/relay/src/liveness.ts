@@ -6,7 +6,7 @@
  *   stack, so a hidden, throttled or frozen tab stays alive while its socket does);
  * - silent so long that the next sweep would come after `livenessTimeoutMs`: terminated now,
  *   and its states removed for everyone, so the bound holds exactly;
- * - token expired: closed with 4401;
+ * - token expired: closed with 4401 (refusal `token_expired`);
  * - the states of connections that closed abruptly are removed once their removal grace is
  *   over (`removalGraceMs`; a tab that reconnected meanwhile took them over);
  * - every state not forwarded for `refreshIntervalMs` is re-sent with a fresh relay clock,
@@ -14,7 +14,6 @@
  *
  * "Silent" is measured with `performance.now()` from the last inbound frame or pong.
  */
-import { CloseCode } from '@sightline/protocol'
 import type { RelayOptions } from './options.js'
 import { RefusalReason } from './refusal.js'
 
@@ -25,7 +24,7 @@ export interface LiveConnection {
   readonly claims: { readonly exp: number }
   ping(): void
   terminate(): void
-  close(code: CloseCode, reason: RefusalReason): void
+  close(reason: RefusalReason): void
   readonly log: { info(obj: object, msg: string): void }
 }
 
@@ -57,7 +56,7 @@ export function sweep(
     const silent = now - c.lastSeen
     if ((c.claims.exp + options.clockToleranceSec) * 1000 <= wallMs) {
       c.log.info({ exp: c.claims.exp }, 'token expired')
-      c.close(CloseCode.BadToken, RefusalReason.TokenExpired)
+      c.close(RefusalReason.TokenExpired)
     } else if (silent + options.sweepIntervalMs > options.livenessTimeoutMs) {
       c.log.info({ silentMs: Math.round(silent) }, 'liveness timeout')
       c.terminate()

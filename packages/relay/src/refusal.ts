@@ -7,9 +7,12 @@
  * - right after the upgrade (admission, origin, capacity): `refuse` in relay.ts;
  * - an admitted connection: `Connection.close` / `Connection.terminate` in connection.ts.
  *
- * The close code a client sees is in `@sightline/protocol` `CloseCode`; several reasons
- * share a code (4413 for a frame, a state or a document that is too large).
+ * Each reason maps to the close code a client sees exactly once, in `REFUSAL_CLOSE_CODE`
+ * below (codes: `@sightline/protocol` `CloseCode`); a close takes a reason, never a code.
+ * Several reasons share a code (4413 for a frame or a state that is too large).
  */
+import { CloseCode } from '@sightline/protocol'
+
 export const RefusalReason = Object.freeze({
   /** Room name invalid (4404). */
   BadRoom: 'bad_room',
@@ -62,3 +65,39 @@ export const RefusalReason = Object.freeze({
 } as const)
 
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason]
+
+/**
+ * The close code each refusal is sent with; null where no close frame can be sent (the
+ * socket never became a WebSocket, or it stopped answering and is terminated).
+ */
+export const REFUSAL_CLOSE_CODE: Readonly<Record<RefusalReason, CloseCode | null>> = Object.freeze({
+  [RefusalReason.BadRoom]: CloseCode.BadRoom,
+  [RefusalReason.BadToken]: CloseCode.BadToken,
+  [RefusalReason.TokenExpired]: CloseCode.BadToken,
+  [RefusalReason.RoomNotGranted]: CloseCode.Forbidden,
+  [RefusalReason.Origin]: CloseCode.Forbidden,
+  [RefusalReason.RoomFull]: CloseCode.TryAgainLater,
+  [RefusalReason.TooManyRooms]: CloseCode.TryAgainLater,
+  [RefusalReason.RelayFull]: CloseCode.TryAgainLater,
+  [RefusalReason.SubjectLimit]: CloseCode.RateLimited,
+  [RefusalReason.HandshakeTimeout]: null,
+  [RefusalReason.TooManyPending]: null,
+  [RefusalReason.FrameTooLarge]: CloseCode.TooLarge,
+  [RefusalReason.StateTooLarge]: CloseCode.TooLarge,
+  [RefusalReason.ReadOnly]: CloseCode.ReadOnly,
+  [RefusalReason.SignalWithoutState]: CloseCode.PolicyViolation,
+  [RefusalReason.TooManyClientIds]: CloseCode.PolicyViolation,
+  [RefusalReason.RateLimited]: CloseCode.RateLimited,
+  [RefusalReason.SlowConsumer]: CloseCode.SlowConsumer,
+  [RefusalReason.ForgedWrite]: CloseCode.PolicyViolation,
+  [RefusalReason.IdentityMismatch]: CloseCode.PolicyViolation,
+  [RefusalReason.BadFrame]: CloseCode.BadFrame,
+  [RefusalReason.LivenessTimeout]: null,
+  [RefusalReason.InternalError]: CloseCode.InternalError,
+  [RefusalReason.RelayClosing]: CloseCode.Restarting,
+})
+
+/** The close code `reason` is sent with (see REFUSAL_CLOSE_CODE); 1011 for a code-less one. */
+export function closeCodeOf(reason: RefusalReason): CloseCode {
+  return REFUSAL_CLOSE_CODE[reason] ?? CloseCode.InternalError
+}

@@ -30,7 +30,7 @@ import { createRelayMetrics } from './metrics.js'
 import { type RelayOptions, resolveOptions } from './options.js'
 import { createOriginCheck } from './origin.js'
 import { createRedisTransport } from './redis-transport.js'
-import { RefusalReason } from './refusal.js'
+import { closeCodeOf, RefusalReason } from './refusal.js'
 import { observers, RoomRegistry } from './room-registry.js'
 import { createTokenVerifier } from './tokens.js'
 import { relayVersion } from './version.js'
@@ -185,9 +185,9 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   const refuse = (
     ws: WebSocket,
     fields: { conn: string; room?: string | undefined; detail?: string } & ClientAddress,
-    code: CloseCode,
     reason: RefusalReason,
   ) => {
+    const code = closeCodeOf(reason)
     log.info({ ...fields, code, reason }, 'refused')
     metrics.refused(reason)
     metrics.closeSent(code)
@@ -251,15 +251,15 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
         if (closing) {
           wss.handleUpgrade(req, socket, head, (ws) => {
             const conn = `c${(++nextId).toString(36)}`
-            refuse(ws, { conn, ...peer }, CloseCode.Restarting, RefusalReason.RelayClosing)
+            refuse(ws, { conn, ...peer }, RefusalReason.RelayClosing)
           })
           return
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
           const id = `c${(++nextId).toString(36)}`
           if (!admission.ok) {
-            const { room, detail, code, reason } = admission
-            refuse(ws, { conn: id, room, detail, ...peer }, code, reason)
+            const { room, detail, reason } = admission
+            refuse(ws, { conn: id, room, detail, ...peer }, reason)
             return
           }
           const sub = admission.claims.sub
@@ -273,7 +273,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
             options,
           )
           if (full !== null) {
-            refuse(ws, { conn: id, room: admission.room, ...peer }, full.code, full.reason)
+            refuse(ws, { conn: id, room: admission.room, ...peer }, full)
             return
           }
           socket.off('close', settled)
@@ -325,7 +325,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
       await cluster?.close()
       const open = [...connections]
       const done = Promise.all(open.map((c) => c.closed()))
-      for (const c of open) c.close(code as CloseCode, RefusalReason.RelayClosing)
+      for (const c of open) c.close(RefusalReason.RelayClosing, undefined, code as CloseCode)
       // Refusals in flight are closed by ws itself; every admitted socket gets the code.
       await Promise.race([done, delay(CLOSE_GRACE_MS)])
       for (const ws of wss.clients) ws.terminate()
