@@ -18,6 +18,7 @@ import { randomInt } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import {
+  CloseCode,
   conversationRoom,
   encodeAwarenessFrame,
   HEARTBEAT_FRAME,
@@ -261,7 +262,7 @@ function leave(agent: AgentTab): void {
     socket,
     encodeAwarenessFrame([{ clientId: agent.clientId, clock: ++agent.clock, json: 'null' }]),
   )
-  socket.close(1000)
+  socket.close(CloseCode.Normal)
   agent.socket = null
 }
 

@@ -6,7 +6,7 @@
  * and keeps what y-protocols would keep about its peers: clock, presence, and the bench
  * sequence number of their state.
  */
-import { HEARTBEAT_FRAME, isHeartbeatFrame } from '@sightline/protocol'
+import { CloseCode, HEARTBEAT_FRAME, isHeartbeatFrame } from '@sightline/protocol'
 import WebSocket from 'ws'
 import type { GeneratorStats } from './generator-protocol.js'
 import type { Histogram } from './histogram.js'
@@ -155,7 +155,7 @@ export class Tab {
   /** Closes the socket cleanly, without sending a removal first (the server must notice). */
   close(): void {
     this.status = 'closed'
-    this.#ws?.close(1000)
+    this.#ws?.close(CloseCode.Normal)
   }
 
   /**
