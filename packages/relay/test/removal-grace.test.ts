@@ -310,7 +310,9 @@ describe('removalGraceMs configuration', () => {
   it('refuses a negative option', async () => {
     await expect(
       createRelay({ port: 0, jwtSecret: TEST_SECRET, removalGraceMs: -1 }),
-    ).rejects.toThrow('removalGraceMs must be a number >= 0')
+    ).rejects.toThrow(
+      'SIGHTLINE_REMOVAL_GRACE_MS (removalGraceMs) must be an integer number of milliseconds between 0 and 60000, got -1',
+    )
   })
 
   it('caps the grace so a closed connection never outlives a silent one', () => {
