@@ -20,11 +20,10 @@ import { parseArgs } from 'node:util'
 import {
   conversationRoom,
   encodeAwarenessFrame,
-  MessageType,
   readAwarenessUpdate,
+  readFrame,
 } from '@sightline/protocol'
 import { SignJWT } from 'jose'
-import * as decoding from 'lib0/decoding'
 import WebSocket from 'ws'
 import { Histogram } from './histogram.js'
 import { buildRelay, createServerProcess, freePort, type ServerProcess } from './servers.js'
@@ -58,9 +57,9 @@ class Tab {
     this.ws = new WebSocket(url)
     this.ws.binaryType = 'nodebuffer'
     this.ws.on('message', (data: Buffer) => {
-      const decoder = decoding.createDecoder(new Uint8Array(data))
-      if (decoding.readVarUint(decoder) !== MessageType.Awareness) return
-      for (const e of readAwarenessUpdate(decoding.readVarUint8Array(decoder))) {
+      const frame = readFrame(new Uint8Array(data))
+      if (frame.kind !== 'awareness') return
+      for (const e of readAwarenessUpdate(frame.update)) {
         if (e.json === 'null') this.states.delete(e.clientId)
         else this.states.set(e.clientId, e.json)
         this.onState?.(e.clientId, e.json)

@@ -1,24 +1,17 @@
 /**
- * Decoding of what a client sends. A frame is `[varUint type][payload]`:
- *
- *   0 sync:            [varUint 0 step1][varUint8Array stateVector]
- *                      [varUint 1 step2 | 2 update][varUint8Array update]
- *   1 awareness:       [varUint8Array update]  (zero entries = heartbeat)
- *   3 query-awareness: nothing
- *   100 signal:        [varUint kind]  (see @sightline/protocol signal.ts)
- *
- * Anything else, trailing bytes, a truncated payload or an entry whose state is not JSON
- * is a malformed frame: RelayError `bad_frame`, which closes the socket with 4400.
+ * What the relay makes of what a client sends. The wire format and its reader are
+ * `@sightline/protocol` frames.ts; here a frame becomes what the room acts on, with awareness
+ * states parsed. Any other type (y-websocket's auth included), trailing bytes, a truncated
+ * payload or an entry whose state is not JSON is a malformed frame: RelayError `bad_frame`,
+ * which closes the socket with 4400.
  */
 import {
   type AwarenessEntry,
-  MessageType,
   readAwarenessUpdate,
-  readSignal,
+  readFrame,
   type SignalKind,
+  SyncStep,
 } from '@sightline/protocol'
-import * as decoding from 'lib0/decoding'
-import * as syncProtocol from 'y-protocols/sync'
 import { RelayError, RelayErrorCode } from './errors.js'
 
 /** An awareness entry with its state parsed (`null` for a removal). */
@@ -43,40 +36,23 @@ export function decodeFrame(bytes: Uint8Array): InboundFrame {
   }
 }
 
+/** The wire is read by protocol's `readFrame`; here only what the relay makes of it. */
 function decode(bytes: Uint8Array): InboundFrame {
-  const decoder = decoding.createDecoder(bytes)
-  const type = decoding.readVarUint(decoder)
-  let frame: InboundFrame
-  switch (type) {
-    case MessageType.Sync: {
-      const step = decoding.readVarUint(decoder)
-      const payload = decoding.readVarUint8Array(decoder)
-      if (step === syncProtocol.messageYjsSyncStep1)
-        frame = { kind: 'sync-step1', stateVector: payload }
-      else if (
-        step === syncProtocol.messageYjsSyncStep2 ||
-        step === syncProtocol.messageYjsUpdate
-      ) {
-        frame = { kind: 'sync-update', update: payload }
-      } else throw bad(`unknown sync message type ${step}`)
-      break
-    }
-    case MessageType.Awareness: {
-      const entries = readAwarenessUpdate(decoding.readVarUint8Array(decoder)).map(parseEntry)
-      frame = { kind: 'awareness', entries }
-      break
-    }
-    case MessageType.QueryAwareness:
-      frame = { kind: 'query-awareness' }
-      break
-    case MessageType.Signal:
-      frame = { kind: 'signal', signal: readSignal(decoder) }
-      break
-    default:
-      throw bad(`unknown message type ${type}`)
+  const frame = readFrame(bytes)
+  switch (frame.kind) {
+    case 'sync':
+      return frame.step === SyncStep.Step1
+        ? { kind: 'sync-step1', stateVector: frame.payload }
+        : { kind: 'sync-update', update: frame.payload }
+    case 'awareness':
+      return { kind: 'awareness', entries: readAwarenessUpdate(frame.update).map(parseEntry) }
+    case 'query-awareness':
+      return frame
+    case 'signal':
+      return frame
+    case 'other':
+      throw bad(`unknown message type ${frame.type}`)
   }
-  if (decoding.hasContent(decoder)) throw bad('trailing bytes after frame')
-  return frame
 }
 
 function parseEntry(entry: AwarenessEntry): ParsedEntry {

@@ -15,14 +15,13 @@
  * the deleted ones into one struct), so it needs no size limit of its own.
  */
 import {
+  encodeSyncStep2Frame,
+  encodeSyncUpdateFrame,
   MAX_REPLIES,
-  MessageType,
   REPLIES_KEY,
   type ReplyEntry,
   readReplyEntry,
 } from '@sightline/protocol'
-import * as encoding from 'lib0/encoding'
-import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { RelayError, RelayErrorCode } from './errors.js'
 
@@ -50,16 +49,13 @@ export class RoomDocument {
     this.#log = this.#doc.getArray<ReplyEntry>(REPLIES_KEY)
     this.#doc.on('update', (update: Uint8Array) => {
       this.#fullState = null
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, MessageType.Sync)
-      syncProtocol.writeUpdate(encoder, update)
-      onChange(encoding.toUint8Array(encoder))
+      onChange(encodeSyncUpdateFrame(update))
     })
   }
 
   /** Sync step 2 with the whole document (what a newcomer gets on join). */
   fullStateFrame(): Uint8Array {
-    this.#fullState ??= step2Frame(Y.encodeStateAsUpdate(this.#doc))
+    this.#fullState ??= encodeSyncStep2Frame(Y.encodeStateAsUpdate(this.#doc))
     return this.#fullState
   }
 
@@ -76,7 +72,7 @@ export class RoomDocument {
     }
     // Most askers know nothing of this document yet (it is made anew with each room).
     if (!known.has(this.#doc.clientID)) return this.fullStateFrame()
-    return step2Frame(Y.encodeStateAsUpdate(this.#doc, stateVector))
+    return encodeSyncStep2Frame(Y.encodeStateAsUpdate(this.#doc, stateVector))
   }
 
   /** Appends a reply entry stamped with the relay's clock; keeps the last MAX_REPLIES. */
@@ -134,12 +130,4 @@ export class RoomDocument {
 
 function entryKey(e: ReplyEntry): string {
   return `${e.at}\u0000${e.userId}\u0000${e.clientId}`
-}
-
-function step2Frame(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.Sync)
-  encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
-  encoding.writeVarUint8Array(encoder, update)
-  return encoding.toUint8Array(encoder)
 }
