@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { configTable, withConfigTable } from '../src/config-table.js'
+import { configTable, withConfigTable } from '../src/config/config-table.js'
 
 export const CONFIG_DOCS = ['README.md', 'docs/operations.md', 'packages/relay/README.md'].map(
   (p) => fileURLToPath(new URL(`../../../${p}`, import.meta.url)),

@@ -7,13 +7,13 @@
  */
 import dotenv from 'dotenv'
 import { pino } from 'pino'
-import { type CliCommand, helpText, parseCommandLine, redactedOptions } from './cli-args.js'
-import { EnvSchema } from './env-config.js'
+import { type CliCommand, helpText, parseCommandLine, redactedOptions } from './config/cli-args.js'
+import { EnvSchema } from './config/env-config.js'
+import { describeStartError, exposureWarnings, unknownVariables } from './config/startup-checks.js'
 import { isRelayError } from './errors.js'
+import { handleShutdownSignals } from './ops/shutdown.js'
+import { relayVersion as version } from './ops/version.js'
 import { createRelay } from './relay.js'
-import { handleShutdownSignals } from './shutdown.js'
-import { describeStartError, exposureWarnings, unknownVariables } from './startup-checks.js'
-import { relayVersion as version } from './version.js'
 
 async function main(): Promise<void> {
   dotenv.config({ quiet: true })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AwarenessTable } from '../src/awareness-table.js'
+import { AwarenessTable } from '../src/core/awareness-table.js'
 
 const alice = { subject: 'alice' }
 const aliceAgain = { subject: 'alice' }

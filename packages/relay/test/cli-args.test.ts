@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { flagName, flags, helpText, parseCommandLine, redactedOptions } from '../src/cli-args.js'
-import { EnvSchema } from '../src/env-config.js'
+import {
+  flagName,
+  flags,
+  helpText,
+  parseCommandLine,
+  redactedOptions,
+} from '../src/config/cli-args.js'
+import { EnvSchema } from '../src/config/env-config.js'
 import { isRelayError } from '../src/errors.js'
 
 const SECRET = { SIGHTLINE_JWT_SECRET: 'x'.repeat(32) }

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { EnvSchema } from '../src/env-config.js'
+import { EnvSchema } from '../src/config/env-config.js'
 import { join, presence, TEST_SECRET } from './fixtures.js'
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))

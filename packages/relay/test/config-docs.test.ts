@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { CONFIG_DOCS } from '../scripts/config-table.js'
-import { flags } from '../src/cli-args.js'
-import { withConfigTable } from '../src/config-table.js'
+import { flags } from '../src/config/cli-args.js'
+import { withConfigTable } from '../src/config/config-table.js'
 
 describe.each(CONFIG_DOCS)('configuration table in %s', (file) => {
   const doc = readFileSync(file, 'utf8')

@@ -5,9 +5,9 @@
 import { CloseCode } from '@sightline/protocol'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import WebSocket from 'ws'
+import { createOriginCheck } from '../src/access/origin.js'
+import { TokenBucket } from '../src/core/rate-limit.js'
 import { DEFAULT_OPTIONS, isRelayError, parseRelayEnv } from '../src/index.js'
-import { createOriginCheck } from '../src/origin.js'
-import { TokenBucket } from '../src/rate-limit.js'
 import { connect, join, mintToken, presence, settle, startRelay, uniqueRoom } from './fixtures.js'
 import { bystanders, capturedLogger } from './helpers.js'
 

@@ -13,9 +13,9 @@ import {
 } from '@sightline/protocol'
 import { readAwarenessEntries } from '@sightline/testkit'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { MailboxSummaries, SUMMARY_FLUSH_MS } from '../src/mailbox-summaries.js'
-import type { Room, RoomPeer } from '../src/room.js'
-import { RoomRegistry } from '../src/room-registry.js'
+import { MailboxSummaries, SUMMARY_FLUSH_MS } from '../src/core/mailbox-summaries.js'
+import type { Room, RoomPeer } from '../src/core/room.js'
+import { RoomRegistry } from '../src/core/room-registry.js'
 import { presence } from './fixtures.js'
 
 class FakePeer implements RoomPeer {

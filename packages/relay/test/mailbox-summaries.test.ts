@@ -5,8 +5,8 @@ import {
   readMailboxSummary,
 } from '@sightline/protocol'
 import { describe, expect, it } from 'vitest'
-import { MAX_FORGED_WRITES } from '../src/connection.js'
-import { SUMMARY_FLUSH_MS } from '../src/mailbox-summaries.js'
+import { MAX_FORGED_WRITES } from '../src/core/connection.js'
+import { SUMMARY_FLUSH_MS } from '../src/core/mailbox-summaries.js'
 import { join, presence, settle, startRelay, type TestClient } from './fixtures.js'
 
 /** A token's grants for a list page of mailbox `m`, as the demo helpdesk mints them. */

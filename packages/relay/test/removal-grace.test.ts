@@ -14,7 +14,8 @@ import {
   readMailboxSummary,
 } from '@sightline/protocol'
 import { describe, expect, it } from 'vitest'
-import { parseCommandLine } from '../src/cli-args.js'
+import { parseCommandLine } from '../src/config/cli-args.js'
+import { removalGraceOf } from '../src/config/options.js'
 import {
   createRelay,
   DEFAULT_OPTIONS,
@@ -22,7 +23,6 @@ import {
   parseRelayEnv,
   type RelayOptions,
 } from '../src/index.js'
-import { removalGraceOf } from '../src/options.js'
 import {
   join,
   presence,

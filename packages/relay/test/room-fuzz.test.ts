@@ -12,8 +12,8 @@ import {
 } from '@sightline/protocol'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { Room, type RoomPeer } from '../src/core/room.js'
 import { isRelayError } from '../src/errors.js'
-import { Room, type RoomPeer } from '../src/room.js'
 import {
   conflictingInsertsFrame,
   deleteItemsFrame,

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { pino } from 'pino'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import { handleShutdownSignals } from '../src/shutdown.js'
+import { handleShutdownSignals } from '../src/ops/shutdown.js'
 
 function setup(timeoutMs: number) {
   let finish: () => void = () => {}

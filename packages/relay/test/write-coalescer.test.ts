@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { WriteCoalescer } from '../src/write-coalescer.js'
+import { WriteCoalescer } from '../src/core/write-coalescer.js'
 
 function fakeSocket() {
   const calls: string[] = []

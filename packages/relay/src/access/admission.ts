@@ -11,7 +11,7 @@ import {
   type SightlineClaims,
   tokenFromSubprotocols,
 } from '@sightline/protocol'
-import { RefusalReason } from './refusal.js'
+import { RefusalReason } from '../refusal.js'
 import type { TokenVerifier } from './tokens.js'
 
 export type Admission =

@@ -9,8 +9,8 @@ import { createPublicKey } from 'node:crypto'
 import { PresenceLimits, type SightlineClaims } from '@sightline/protocol'
 import { type CryptoKey, importJWK, importSPKI, type JWK, jwtVerify } from 'jose'
 import { z } from 'zod'
-import { RelayError, RelayErrorCode } from './errors.js'
-import { DEFAULT_OPTIONS, type JwtAlgorithm, type RelayOptions } from './options.js'
+import { DEFAULT_OPTIONS, type JwtAlgorithm, type RelayOptions } from '../config/options.js'
+import { RelayError, RelayErrorCode } from '../errors.js'
 
 /** Checks a token and returns its claims; rejects with a RelayError `bad_token`. */
 export interface TokenVerifier {

@@ -23,7 +23,7 @@ import {
   readReplyEntry,
 } from '@sightline/protocol'
 import * as Y from 'yjs'
-import { RelayError, RelayErrorCode } from './errors.js'
+import { RelayError, RelayErrorCode } from '../errors.js'
 
 /**
  * Reply signals a connection may send at once (a person sending two short replies in a row);

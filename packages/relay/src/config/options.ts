@@ -3,7 +3,7 @@
  * in milliseconds of monotonic time unless its name says otherwise. Defaults, bounds and the
  * variable of each option come from the one table of settings (option-table.ts).
  */
-import { RelayError, RelayErrorCode } from './errors.js'
+import { RelayError, RelayErrorCode } from '../errors.js'
 import { problemOf, SETTINGS, settingOf } from './option-table.js'
 import type { RelayOptions } from './relay-options.js'
 

@@ -4,7 +4,7 @@
  * obtained (e.g. through a leaked URL). Non-browser clients send no `Origin`; they are let
  * in unless `requireOrigin` is set (they could send any header they like anyway).
  */
-import { normalizeOrigin, type RelayOptions } from './options.js'
+import { normalizeOrigin, type RelayOptions } from '../config/options.js'
 
 /** Whether a request with this `Origin` header (undefined: none) may connect. */
 export type OriginCheck = (origin: string | undefined) => boolean

@@ -36,10 +36,10 @@ import {
   roomChannel,
 } from '@sightline/protocol'
 import type { Logger } from 'pino'
-import type { RelayMetrics } from './metrics.js'
+import type { Room, RoomHooks, RoomPeer } from '../core/room.js'
+import type { RoomObserver, RoomRegistry } from '../core/room-registry.js'
+import type { RelayMetrics } from '../ops/metrics.js'
 import type { BusTransport } from './redis-transport.js'
-import type { Room, RoomHooks, RoomPeer } from './room.js'
-import type { RoomObserver, RoomRegistry } from './room-registry.js'
 
 export interface ClusterInit {
   readonly nodeId: string

@@ -6,8 +6,8 @@
  */
 import { CloseCode, MessageType } from '@sightline/protocol'
 import { Counter, Gauge, Registry } from 'prom-client'
+import { RefusalReason } from '../refusal.js'
 import { startProcessMetrics } from './process-metrics.js'
-import { RefusalReason } from './refusal.js'
 
 /** Frame types as counted: a zero-entry awareness update is a heartbeat. */
 export const FrameType = Object.freeze({

@@ -7,8 +7,9 @@
  * Flags are turned back into variables and laid over the environment, so validation stays
  * in one place (parseRelayEnv) and a flag overrides its variable.
  */
+
+import { isRelayError, RelayError, RelayErrorCode } from '../errors.js'
 import { type EnvConfig, EnvSchema, parseRelayEnv, type VariableDoc } from './env-config.js'
-import { isRelayError, RelayError, RelayErrorCode } from './errors.js'
 import { DEFAULT_OPTIONS, type RelayOptions } from './options.js'
 
 /** One command-line flag and the environment variable it stands for. */

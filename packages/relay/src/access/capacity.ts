@@ -5,8 +5,8 @@
  * again later": the client retries with backoff); the per-subject limit answers 4429, as it
  * is that agent's own doing.
  */
-import type { RelayOptions } from './options.js'
-import { RefusalReason } from './refusal.js'
+import type { RelayOptions } from '../config/options.js'
+import { RefusalReason } from '../refusal.js'
 
 export type CapacityLimits = Pick<
   RelayOptions,

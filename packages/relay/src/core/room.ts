@@ -12,11 +12,11 @@ import {
   type SightlineClaims,
   SignalKind,
 } from '@sightline/protocol'
+import { DEFAULT_OPTIONS, type RelayOptions, removalGraceOf } from '../config/options.js'
+import { RelayError, RelayErrorCode } from '../errors.js'
 import { type AwarenessOwner, AwarenessTable, NULL_STATE } from './awareness-table.js'
-import { RelayError, RelayErrorCode } from './errors.js'
 import { checkIdentity } from './identity.js'
 import { decodeFrame, type ParsedEntry } from './inbound-frame.js'
-import { DEFAULT_OPTIONS, type RelayOptions, removalGraceOf } from './options.js'
 import { TokenBucket } from './rate-limit.js'
 import { RefreshBatch } from './refresh-batch.js'
 import { isEmptyUpdate, REPLY_SIGNAL_BURST, RoomDocument } from './room-document.js'

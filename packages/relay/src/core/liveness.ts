@@ -14,8 +14,8 @@
  *
  * "Silent" is measured with `performance.now()` from the last inbound frame or pong.
  */
-import type { RelayOptions } from './options.js'
-import { RefusalReason } from './refusal.js'
+import type { RelayOptions } from '../config/options.js'
+import { RefusalReason } from '../refusal.js'
 
 /** What the sweep needs from a connection. */
 export interface LiveConnection {

@@ -6,7 +6,7 @@
  */
 import type { LevelWithSilent } from 'pino'
 import { z } from 'zod'
-import { RelayError, RelayErrorCode } from './errors.js'
+import { RelayError, RelayErrorCode } from '../errors.js'
 import { allowedOf, parseSetting, SETTINGS, type Setting } from './option-table.js'
 import { type RelayOptions, resolveOptions, withDefaults } from './options.js'
 

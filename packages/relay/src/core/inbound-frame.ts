@@ -12,7 +12,7 @@ import {
   type SignalKind,
   SyncStep,
 } from '@sightline/protocol'
-import { RelayError, RelayErrorCode } from './errors.js'
+import { RelayError, RelayErrorCode } from '../errors.js'
 
 /** An awareness entry with its state parsed (`null` for a removal). */
 export interface ParsedEntry extends AwarenessEntry {
