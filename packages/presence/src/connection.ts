@@ -18,7 +18,9 @@ import {
   closeAction,
   HEARTBEAT_FRAME,
   isHeartbeatFrame,
+  roomBaseUrl,
   roomUrl,
+  tokenSubprotocols,
 } from '@sightline/protocol'
 import { backoffDelay } from './backoff.js'
 import { listen, type PresenceEnvironment } from './environment.js'
@@ -44,6 +46,8 @@ export interface ConnectionConfig {
   readonly token: string
   readonly getToken?: (() => Promise<string>) | undefined
   readonly WebSocket: WebSocketCtor
+  /** Where the token travels (see `ConnectionOptions.tokenIn`). Default `'protocol'`. */
+  readonly tokenIn?: 'protocol' | 'query' | undefined
   readonly environment: PresenceEnvironment | null
   readonly heartbeatIntervalMs: number
   readonly livenessTimeoutMs: number
@@ -286,7 +290,11 @@ class RelayConnection implements Connection {
   }
 
   #newSocket(token: string): WebSocketLike {
-    const socket = new this.config.WebSocket(roomUrl(this.config.url, this.config.room, token))
+    const { url, room, tokenIn } = this.config
+    const socket =
+      tokenIn === 'query'
+        ? new this.config.WebSocket(roomUrl(url, room, token))
+        : new this.config.WebSocket(roomBaseUrl(url, room), tokenSubprotocols(token))
     socket.binaryType = 'arraybuffer'
     socket.onopen = () => this.#onOpen(socket)
     socket.onmessage = ((event: MessageEventLike) => this.#onMessage(socket, event)) as (

@@ -21,7 +21,12 @@ import { type ConnectionStatus, createConnection } from './connection.js'
 import { defaultEnvironment, watchPageCache } from './environment.js'
 import type { PresenceError } from './errors.js'
 import { createListeners, createObservable, sameJson } from './observable.js'
-import { type ConnectionOptions, resolveTimings, resolveWebSocket } from './options.js'
+import {
+  type ConnectionOptions,
+  resolveTimings,
+  resolveTokenIn,
+  resolveWebSocket,
+} from './options.js'
 import { tokenUser } from './token.js'
 
 export interface MailboxPresenceOptions extends ConnectionOptions {
@@ -83,6 +88,7 @@ export function createMailboxPresence(options: MailboxPresenceOptions): MailboxP
       token: options.token,
       getToken: options.getToken,
       WebSocket,
+      tokenIn: resolveTokenIn(options),
       environment,
       heartbeatIntervalMs: timings.heartbeatIntervalMs,
       livenessTimeoutMs: timings.livenessTimeoutMs,

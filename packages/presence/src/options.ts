@@ -13,6 +13,12 @@ export interface ConnectionOptions {
   getToken?: (() => Promise<string>) | undefined
   /** WebSocket constructor. Default `globalThis.WebSocket` (pass `ws` in Node). */
   WebSocket?: WebSocketCtor | undefined
+  /**
+   * Where the token travels: `'protocol'` (default) in the `Sec-WebSocket-Protocol` header
+   * (`sightline.token.<jwt>`), which stays out of proxy and server logs; `'query'` in the URL
+   * (`?token=`), for a relay that predates subprotocol tokens.
+   */
+  tokenIn?: 'protocol' | 'query' | undefined
   /** Page to watch for input, visibility and lifecycle. Default: window/document when present. */
   environment?: PresenceEnvironment | null | undefined
   /** Heartbeat period, ms. Default 4000. */
@@ -46,6 +52,18 @@ export const defaultPresenceOptions = Object.freeze({
   reconnectMinDelayMs: 250,
   reconnectMaxDelayMs: 5000,
 })
+
+/** `tokenIn` checked: where the token travels (default: the subprotocol header). */
+export function resolveTokenIn(options: ConnectionOptions): 'protocol' | 'query' {
+  const value = options.tokenIn ?? 'protocol'
+  if (value !== 'protocol' && value !== 'query') {
+    throw new PresenceError(
+      'bad-option',
+      `tokenIn must be 'protocol' or 'query', got ${String(value)}`,
+    )
+  }
+  return value
+}
 
 /** Default of `renewIntervalMs`: off, the relay refreshes states (docs/architecture.md). */
 export const DEFAULT_RENEW_INTERVAL_MS = 0

@@ -30,6 +30,7 @@ import {
   type PresenceOptions,
   resolveRenewInterval,
   resolveTimings,
+  resolveTokenIn,
   resolveWebSocket,
 } from './options.js'
 import type { Reply } from './replies.js'
@@ -138,6 +139,7 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       token: options.token,
       getToken: options.getToken,
       WebSocket,
+      tokenIn: resolveTokenIn(options),
       environment,
       ...timings,
     },

@@ -30,7 +30,7 @@ export interface WebSocketLike {
 }
 
 /** A WebSocket constructor: `globalThis.WebSocket` in browsers, `ws` in Node. */
-export type WebSocketCtor = new (url: string) => WebSocketLike
+export type WebSocketCtor = new (url: string, protocols?: string | string[]) => WebSocketLike
 
 /** `readyState` of an open socket (the same number in every implementation). */
 export const OPEN = 1

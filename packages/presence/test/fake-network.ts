@@ -9,6 +9,7 @@ import {
   encodeAwarenessFrame,
   HEARTBEAT_FRAME,
   isHeartbeatFrame,
+  tokenFromSubprotocols,
 } from '@sightline/protocol'
 import { readAwarenessEntries } from '@sightline/testkit'
 import type { WebSocketCtor, WebSocketLike } from '../src/websocket-like.js'
@@ -65,10 +66,15 @@ export function createFakeNetwork(): FakeNetwork {
     readonly room: string
     readonly token: string
 
-    constructor(readonly url: string) {
+    constructor(
+      readonly url: string,
+      protocols?: string | string[],
+    ) {
       const parsed = new URL(url)
       this.room = parsed.pathname.slice(1)
-      this.token = parsed.searchParams.get('token') ?? ''
+      // The token travels as a subprotocol (the client's default) or in the query.
+      const offered = Array.isArray(protocols) ? protocols.join(',') : protocols
+      this.token = tokenFromSubprotocols(offered) ?? parsed.searchParams.get('token') ?? ''
       network.sockets.push(this)
       queueMicrotask(() => this.#open())
     }

@@ -3,6 +3,7 @@
  * real HS256 tokens (both from `@sightline/testkit`), presence clients on `ws` whose sockets
  * record every frame they send. Everything made here is closed when the test finishes.
  */
+import { tokenFromSubprotocols } from '@sightline/protocol'
 import { createRelay, type RelayHandle, type RelayOptions } from '@sightline/relay'
 import * as kit from '@sightline/testkit/vitest'
 import { onTestFinished } from 'vitest'
@@ -23,9 +24,13 @@ export function startRelay(options: Partial<RelayOptions> = {}): Promise<RelayHa
 export class RecordingWebSocket extends WS {
   static readonly instances: RecordingWebSocket[] = []
   readonly sent: Uint8Array[] = []
+  /** The token it was opened with (subprotocol or query). */
+  readonly token: string
 
-  constructor(url: string) {
-    super(url)
+  constructor(url: string, protocols?: string | string[]) {
+    super(url, protocols)
+    const offered = Array.isArray(protocols) ? protocols.join(',') : protocols
+    this.token = tokenFromSubprotocols(offered) ?? new URL(url).searchParams.get('token') ?? ''
     RecordingWebSocket.instances.push(this)
   }
 

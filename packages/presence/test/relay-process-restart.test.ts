@@ -52,11 +52,10 @@ const ATTEMPTS_TO_CAP = 6 // windows 250, 500, 1000, 2000, 4000, then 5000 ms
 
 /** Sockets `sub`'s client opened since `from` (an index into RecordingWebSocket.instances). */
 function socketsOf(sub: string, from: number): number {
-  return RecordingWebSocket.instances.slice(from).filter((s) => subjectOf(s.url) === sub).length
+  return RecordingWebSocket.instances.slice(from).filter((s) => subjectOf(s.token) === sub).length
 }
 
-function subjectOf(url: string): unknown {
-  const jwt = new URL(url).searchParams.get('token') ?? ''
+function subjectOf(jwt: string): unknown {
   return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()).sub
 }
 

@@ -15,10 +15,15 @@ export interface SightlineClaims {
   readonly exp: number
 }
 
-/** The URL a client opens: `<relayUrl>/<room>?token=<jwt>`. */
-export function roomUrl(relayUrl: string, room: string, token: string): string {
+/** The URL of a room on a relay: `<relayUrl>/<room>` (the token travels as a subprotocol). */
+export function roomBaseUrl(relayUrl: string, room: string): string {
   const base = relayUrl.endsWith('/') ? relayUrl.slice(0, -1) : relayUrl
-  return `${base}/${room}?token=${encodeURIComponent(token)}`
+  return `${base}/${room}`
+}
+
+/** The URL a client opens with the token in the query: `<relayUrl>/<room>?token=<jwt>`. */
+export function roomUrl(relayUrl: string, room: string, token: string): string {
+  return `${roomBaseUrl(relayUrl, room)}?token=${encodeURIComponent(token)}`
 }
 
 /**
