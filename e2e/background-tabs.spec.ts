@@ -118,10 +118,12 @@ detachedTest(
       // Everything seen while Bob was frozen, read before he resumes.
       const bobAvatar = await bobLog.read()
       expect(bobAvatar.detached).toBe(false)
-      expect(bobAvatar.samples).toBeGreaterThan(FROZEN_FOR_MS / 250 - 10)
+      // Sampled through the period (a loaded 2-core machine delays timers: half is plenty; the
+      // removal logs below are events, so they miss nothing whatever the sampling rate).
+      expect(bobAvatar.samples).toBeGreaterThan(FROZEN_FOR_MS / 250 / 2)
       expect(bobAvatar.changes.map((c) => c.state)).toEqual(['here', 'away'])
       expect(await carolLog.states()).toEqual(['here'])
-      expect(stockSamples.length).toBeGreaterThan(FROZEN_FOR_MS / 250 - 10)
+      expect(stockSamples.length).toBeGreaterThan(FROZEN_FOR_MS / 250 / 2)
       expect(stockSamples.every(Boolean)).toBe(true)
       expect(stock.removals).toEqual([])
       expect(stockCarol.removals).toEqual([])

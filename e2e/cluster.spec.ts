@@ -3,15 +3,15 @@
  * load balancer may place them), joined through a real Redis, see each other, replying
  * included, and leaving.
  */
-import { expect, test } from '@playwright/test'
+import { test } from '@playwright/test'
 import { conversationRoom } from '@sightline/protocol'
 import { E2E_SECRET } from './e2e-env.js'
 import {
   openEmbedded,
   type PageConfig,
+  seeEachOtherReplyingLeaving,
   startHelpdesk,
   stopHelpdesk,
-  viewer,
 } from './support/helpdesk-page.js'
 import { startRedis } from './support/redis.js'
 import { freePort, startRelayProcess } from './support/relay-process.js'
@@ -37,21 +37,7 @@ test('two agents on two relay nodes see each other, replying included', async ({
     const alice = await openEmbedded(browser, helpdesk.url, pages, 'alice', room, nodes[0]!.url)
     const bob = await openEmbedded(browser, helpdesk.url, pages, 'bob', room, nodes[1]!.url)
 
-    await expect(viewer(alice, 'bob')).toBeVisible({ timeout: 1000 })
-    await expect(viewer(bob, 'alice')).toBeVisible({ timeout: 1000 })
-
-    await bob.evaluate(() =>
-      (window as unknown as { presence: { setActivity(a: string): void } }).presence.setActivity(
-        'replying',
-      ),
-    )
-    await expect(viewer(alice, 'bob')).toHaveAttribute('data-activity', 'replying', {
-      timeout: 1000,
-    })
-
-    await bob.context().close()
-    await expect(viewer(alice, 'bob')).toHaveCount(0, { timeout: 1000 })
-    await alice.context().close()
+    await seeEachOtherReplyingLeaving(alice, bob)
   } finally {
     await stopHelpdesk(helpdesk.server)
     await Promise.all(nodes.map((n) => n.stop('SIGTERM')))

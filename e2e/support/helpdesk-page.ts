@@ -89,3 +89,23 @@ export async function stopHelpdesk(server: Server): Promise<void> {
 /** The viewer entry of `userId` in a page's `<sightline-viewers>`. */
 export const viewer = (p: Page, userId: string) =>
   p.locator(`sightline-viewers [data-testid="viewer"][data-user-id="${userId}"]`)
+
+/**
+ * Two agents' pages (`window.presence` each): each shows the other within 1 s, Bob replying
+ * shows on Alice's page within 1 s, and Bob closing his page removes him within 1 s.
+ */
+export async function seeEachOtherReplyingLeaving(alice: Page, bob: Page): Promise<void> {
+  await expect(viewer(alice, 'bob')).toBeVisible({ timeout: 1000 })
+  await expect(viewer(bob, 'alice')).toBeVisible({ timeout: 1000 })
+  await bob.evaluate(() =>
+    (window as unknown as { presence: { setActivity(a: string): void } }).presence.setActivity(
+      'replying',
+    ),
+  )
+  await expect(viewer(alice, 'bob')).toHaveAttribute('data-activity', 'replying', {
+    timeout: 1000,
+  })
+  await bob.context().close()
+  await expect(viewer(alice, 'bob')).toHaveCount(0, { timeout: 1000 })
+  await alice.context().close()
+}

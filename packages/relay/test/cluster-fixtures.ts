@@ -5,14 +5,10 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { expect, onTestFinished } from 'vitest'
+import { CLI, TSX } from './cli-process.js'
 import { TEST_SECRET } from './fixtures.js'
-
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 /** Fails the test with a clear message when redis-server is not installed. */
 export function requireRedis(): void {

@@ -4,37 +4,16 @@
  * invalid value of any variable stops the relay at start with a message naming it. (That every
  * variable is documented is config-docs.test.ts's job: the docs' tables are generated.)
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join as joinPath } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { runCli } from './cli-process.js'
 import { join, presence, TEST_SECRET, uniqueRoom } from './fixtures.js'
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
-/** tsx by absolute URL: the CLI runs in a temporary directory, where `tsx` would not resolve. */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-
 /** Runs the CLI in `cwd` with only PATH and `env` in its environment. */
-function runCli(cwd: string, env: Record<string, string> = {}) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', TSX, CLI],
-    { cwd, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let output = ''
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()))
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-  onTestFinished(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await exited
-  })
-  return { child, output: () => output, exited }
-}
+const runIn = (cwd: string, env: Record<string, string> = {}) => runCli(env, cwd)
 
 /** A fresh working directory holding `dotenv` as its `.env`; removed after the test. */
 async function dirWithDotenv(dotenv: string): Promise<string> {
@@ -56,7 +35,7 @@ describe('relay configuration through the CLI', () => {
         '',
       ].join('\n'),
     )
-    const cli = runCli(cwd)
+    const cli = runIn(cwd)
     await expect.poll(() => cli.output(), { timeout: 20_000 }).toContain('relay listening on')
     const line = cli
       .output()
@@ -78,7 +57,7 @@ describe('relay configuration through the CLI', () => {
 
   it('lets the environment win over .env', async () => {
     const cwd = await dirWithDotenv(`SIGHTLINE_JWT_SECRET=${TEST_SECRET}\nPORT=0\n`)
-    const cli = runCli(cwd, { SIGHTLINE_PING_INTERVAL_MS: 'often' })
+    const cli = runIn(cwd, { SIGHTLINE_PING_INTERVAL_MS: 'often' })
     expect(await cli.exited).toBe(2)
     expect(cli.output()).toContain('SIGHTLINE_PING_INTERVAL_MS')
   }, 30_000)
@@ -98,7 +77,7 @@ describe('relay configuration through the CLI', () => {
       const cwd = await dirWithDotenv(
         `SIGHTLINE_JWT_SECRET=${TEST_SECRET}\nPORT=0\n${name}=${value}\n`,
       )
-      const cli = runCli(cwd)
+      const cli = runIn(cwd)
       expect(await cli.exited).toBe(2)
       expect(cli.output()).toMatch(new RegExp(`sightline-relay: .*${name}`))
       expect(cli.output()).not.toContain('relay listening on')

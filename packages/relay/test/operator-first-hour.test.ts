@@ -5,15 +5,13 @@
  * about failures on stderr, bad keys are named for what they are, and a dropped state is
  * logged at debug with why.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { CloseCode, SIGHTLINE_SUBPROTOCOL, tokenSubprotocols } from '@sightline/protocol'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import WebSocket from 'ws'
 import { createTokenVerifier, isRelayError } from '../src/index.js'
+import { runCli } from './cli-process.js'
 import { freePort } from './cluster-fixtures.js'
 import {
   join,
@@ -26,29 +24,7 @@ import {
 } from './fixtures.js'
 import { capturedLogger } from './helpers.js'
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-
-function runCli(env: Record<string, string>) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', TSX, CLI],
-    {
-      env: { PATH: process.env['PATH'] ?? '', SIGHTLINE_LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  let stderr = ''
-  let stdout = ''
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-  onTestFinished(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await exited
-  })
-  return { exited, stderr: () => stderr, stdout: () => stdout }
-}
+const runWarn = (env: Record<string, string>) => runCli({ SIGHTLINE_LOG_LEVEL: 'warn', ...env })
 
 function openWith(url: string, protocols?: string[], headers?: Record<string, string>) {
   const ws = new WebSocket(url, protocols, { headers })
@@ -115,7 +91,7 @@ describe('a dropped state', () => {
 
 describe('start-up, as an operator meets it', () => {
   it('warns about unknown SIGHTLINE_* variables with the nearest known name', async () => {
-    const cli = runCli({
+    const cli = runWarn({
       SIGHTLINE_JWT_SECRET: TEST_SECRET,
       PORT: '0',
       SIGHTLINE_ALLOWED_ORIGIN: 'https://desk.example.com',
@@ -131,7 +107,7 @@ describe('start-up, as an operator meets it', () => {
   }, 30_000)
 
   it('warns when listening beyond loopback with no origin allowlist and /metrics on PORT', async () => {
-    const cli = runCli({ SIGHTLINE_JWT_SECRET: TEST_SECRET, PORT: '0', HOST: '0.0.0.0' })
+    const cli = runWarn({ SIGHTLINE_JWT_SECRET: TEST_SECRET, PORT: '0', HOST: '0.0.0.0' })
     await expect.poll(() => cli.stderr(), { timeout: 20_000 }).toContain('SIGHTLINE_METRICS_PORT')
     expect(cli.stderr()).toContain('SIGHTLINE_ALLOWED_ORIGINS is unset')
   }, 30_000)
@@ -149,7 +125,7 @@ describe('start-up, as an operator meets it', () => {
       const port = await freePort()
       await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve))
       onTestFinished(() => new Promise<void>((resolve) => blocker.close(() => resolve())))
-      const cli = runCli({ SIGHTLINE_JWT_SECRET: TEST_SECRET, ...env(port) })
+      const cli = runWarn({ SIGHTLINE_JWT_SECRET: TEST_SECRET, ...env(port) })
       expect(await cli.exited).toBe(1)
       const lines = cli.stderr().trim().split('\n')
       expect(lines).toHaveLength(1)
@@ -161,7 +137,7 @@ describe('start-up, as an operator meets it', () => {
   )
 
   it('says a weak secret on stderr and exits 2', async () => {
-    const cli = runCli({ SIGHTLINE_JWT_SECRET: 'short', PORT: '0' })
+    const cli = runWarn({ SIGHTLINE_JWT_SECRET: 'short', PORT: '0' })
     expect(await cli.exited).toBe(2)
     expect(cli.stderr()).toMatch(/^sightline-relay: .*SIGHTLINE_JWT_SECRET.*at least 32 bytes/m)
     expect(cli.stdout()).not.toContain('relay listening')
