@@ -43,7 +43,7 @@ const tarballs: { name: string; file: string; bytes: number }[] = []
 beforeAll(async () => {
   requireTool('npm', 'Node.js ships npm; use a Node.js 20+ installation that includes it')
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: run node scripts/ensure-chromium.mjs`)
+    throw new Error(`no Chromium at ${CHROMIUM}: run node scripts/ensure-system-deps.mjs chromium`)
   }
   work = mkdtempSync(join(tmpdir(), 'sightline-packed-'))
   const packs = join(work, 'tarballs')
