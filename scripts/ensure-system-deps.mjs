@@ -26,7 +26,10 @@ const TOOLS = {
     present: () => onPath('php') && onPath('phpunit'),
     packages: ['php-cli', 'php-xml', 'php-mbstring', 'phpunit'],
   },
-  nginx: { present: () => onPath('nginx') && onPath('openssl'), packages: ['nginx-light', 'openssl'] },
+  nginx: {
+    present: () => onPath('nginx') && onPath('openssl'),
+    packages: ['nginx-light', 'openssl'],
+  },
 }
 
 function executable(file) {
