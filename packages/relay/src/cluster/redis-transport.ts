@@ -9,6 +9,9 @@
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 
+/** How long closing waits for Redis to acknowledge QUIT (ms). */
+const CLOSE_WAIT_MS = 500
+
 /** What the cluster needs from a bus (an in-memory one serves the unit tests). */
 export interface BusTransport {
   /** Both connections are up. */
@@ -71,6 +74,10 @@ export function createRedisTransport(url: string, log: Logger): BusTransport {
       statusHandler = handler
     },
     async close() {
+      // QUIT lets what was published (the goodbye) reach Redis first; a Redis that does not
+      // answer within CLOSE_WAIT_MS is simply disconnected.
+      const quit = Promise.allSettled([pub.quit(), sub.quit()])
+      await Promise.race([quit, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS))])
       pub.disconnect()
       sub.disconnect()
     },
