@@ -11,12 +11,14 @@ import {
   encodeSignalFrame,
   MessageType,
   mailboxRoom,
+  QUERY_AWARENESS_FRAME,
   REPLIES_KEY,
   readFrameType,
   SignalKind,
 } from '@sightline/protocol'
 import { describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
+import { ANSWER_BURST, ANSWERS_PER_SECOND } from '../src/core/room.js'
 import {
   conflictingInsertsFrame,
   deleteItemsFrame,
@@ -72,16 +74,42 @@ describe('document attacks', () => {
       Array.from({ length: 12 }, (_, i) => join(relay, room, `asker${i}`)),
     )
     const before = askers.map((a) => a.frames.length)
+    const started = performance.now()
     for (let round = 0; round < 100; round++) for (const a of askers) a.send(step1Frame())
     await b.stillServed()
     for (const [i, a] of askers.entries()) {
       await settle(a)
       const answers = a.frames.slice(before[i]).filter((f) => readFrameType(f) === MessageType.Sync)
-      expect(answers).toHaveLength(100)
+      // The burst, plus what the budget refilled meanwhile; the rest go unanswered.
+      const refilled = Math.ceil(((performance.now() - started) / 1000) * ANSWERS_PER_SECOND)
+      expect(answers.length).toBeGreaterThanOrEqual(ANSWER_BURST)
+      expect(answers.length).toBeLessThanOrEqual(ANSWER_BURST + refilled)
       // Sync step 2 of the empty relay document: 5 bytes, whatever was sent before.
       expect(answers.every((f) => f.length === 5)).toBe(true)
       expect(a.closeCode).toBeUndefined()
     }
+  })
+
+  it('a storm of 1-byte query-awareness in a full room: answered within the budget only', async () => {
+    const relay = await startRelay({ messagesPerSecond: 10_000, messageBurst: 10_000 })
+    const room = uniqueRoom()
+    const b = await bystanders(relay, room)
+    // 30 tabs with states: each answer carries all of them (~3 KB for one byte asked).
+    const tabs = await Promise.all(Array.from({ length: 30 }, (_, i) => join(relay, room, `t${i}`)))
+    for (const [i, t] of tabs.entries()) t.setState(500 + i, 1, presence(`t${i}`))
+    await expect.poll(() => b.watcher.live().size).toBe(31)
+    const mallory = await join(relay, room, 'mallory')
+    await settle(mallory)
+    const before = mallory.stateFrames().length
+    const started = performance.now()
+    for (let i = 0; i < 500; i++) mallory.send(QUERY_AWARENESS_FRAME)
+    await b.stillServed()
+    await settle(mallory)
+    const answers = mallory.stateFrames().length - before
+    const refilled = Math.ceil(((performance.now() - started) / 1000) * ANSWERS_PER_SECOND)
+    expect(answers).toBeGreaterThanOrEqual(ANSWER_BURST)
+    expect(answers).toBeLessThanOrEqual(ANSWER_BURST + refilled)
+    expect(mallory.closeCode).toBeUndefined()
   })
 
   it('sub-documents in updates never exist on the relay: 4405, memory flat over 20 rooms', async () => {

@@ -59,6 +59,13 @@ export interface ReceiveResult {
 
 const NOTHING_FORGED: ReceiveResult = Object.freeze({ forged: 0 })
 
+/**
+ * Questions (sync step 1, query-awareness) a connection may ask at once, then per second;
+ * more go unanswered. A stock y-websocket client asks one sync step 1 per socket.
+ */
+export const ANSWER_BURST = 10
+export const ANSWERS_PER_SECOND = 2
+
 /** What the relay wants of one room beyond forwarding (mailbox-summaries.ts sets these). */
 export interface RoomHooks {
   /** Called after the room's awareness states changed and the change was broadcast. */
@@ -90,8 +97,12 @@ export class Room {
    * grace per room, so insertion order is due order.
    */
   readonly #leaving = new Map<RoomPeer, number>()
-  /** Each signalling peer's budget of reply signals (made on its first signal). */
-  readonly #signals = new WeakMap<RoomPeer, TokenBucket>()
+  /**
+   * Budgets of the requests whose cost is not the sender's bytes (made on a peer's first such
+   * request): reply signals, and answers (sync step 1 and query-awareness, each answered with
+   * what the room holds, up to hundreds of states, for a frame of one to a few bytes).
+   */
+  readonly #budgets = new WeakMap<RoomPeer, { signals: TokenBucket; answers: TokenBucket }>()
   readonly #hooks: RoomHooks
 
   constructor(name: string, limits: RoomLimits = DEFAULT_OPTIONS, hooks: RoomHooks = {}) {
@@ -219,7 +230,10 @@ export class Room {
     const frame = decodeFrame(bytes)
     switch (frame.kind) {
       case 'sync-step1':
-        peer.send(this.document.answerStep1(frame.stateVector))
+        // Over its budget, a question goes unanswered (an honest client asks once per socket).
+        if (this.#budgetOf(peer).answers.take()) {
+          peer.send(this.document.answerStep1(frame.stateVector))
+        }
         return NOTHING_FORGED
       case 'sync-update':
         // An up-to-date client's empty step 2 is harmless; any content is a write.
@@ -237,7 +251,9 @@ export class Room {
         }
         return this.#receiveAwareness(peer, frame.entries)
       case 'query-awareness':
-        peer.send(encodeAwarenessFrame(this.awareness.snapshot()))
+        if (this.#budgetOf(peer).answers.take()) {
+          peer.send(encodeAwarenessFrame(this.awareness.snapshot()))
+        }
         return NOTHING_FORGED
     }
   }
@@ -293,6 +309,18 @@ export class Room {
     }
   }
 
+  #budgetOf(peer: RoomPeer): { signals: TokenBucket; answers: TokenBucket } {
+    let budget = this.#budgets.get(peer)
+    if (budget === undefined) {
+      budget = {
+        signals: new TokenBucket(1, REPLY_SIGNAL_BURST),
+        answers: new TokenBucket(ANSWERS_PER_SECOND, ANSWER_BURST),
+      }
+      this.#budgets.set(peer, budget)
+    }
+    return budget
+  }
+
   /**
    * A reply signal: the relay appends the entry, naming the sender from its token and its
    * tab from the client ID it owns. At most REPLY_SIGNAL_BURST at once and one per second
@@ -310,12 +338,7 @@ export class Room {
         'a reply signal needs a presence state in the room',
       )
     }
-    let budget = this.#signals.get(peer)
-    if (budget === undefined) {
-      budget = new TokenBucket(1, REPLY_SIGNAL_BURST)
-      this.#signals.set(peer, budget)
-    }
-    if (!budget.take()) return
+    if (!this.#budgetOf(peer).signals.take()) return
     const { sub, name, avatar } = peer.claims
     const entry = this.document.appendReply(
       avatar === undefined
