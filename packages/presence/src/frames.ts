@@ -6,7 +6,6 @@
 import {
   type AwarenessEntry,
   encodeAwarenessUpdateFrame,
-  readAwarenessUpdate,
   readPresenceState,
   writeAwarenessUpdate,
 } from '@sightline/protocol'
@@ -32,19 +31,17 @@ function isValidEntry(entry: AwarenessEntry): boolean {
 }
 
 /**
- * The entries of an incoming awareness update worth applying, re-encoded: removals and valid
- * presence states of other clients. Our own client ID is skipped (only this tab writes it), and
- * so are invalid states. `null` when nothing is left. Throws on a malformed update.
+ * The entries of an incoming awareness update worth applying (read once by the caller),
+ * re-encoded: removals and valid presence states of other clients. Our own client ID is
+ * skipped (only this tab writes it), and so are invalid states. `null` when nothing is left.
  */
 export function acceptableAwarenessUpdate(
-  update: Uint8Array,
+  entries: readonly AwarenessEntry[],
   ownClientId: number,
 ): Uint8Array | null {
-  const entries = readAwarenessUpdate(update).filter(
-    (e) => e.clientId !== ownClientId && isValidEntry(e),
-  )
-  if (entries.length === 0) return null
+  const kept = entries.filter((e) => e.clientId !== ownClientId && isValidEntry(e))
+  if (kept.length === 0) return null
   const encoder = encoding.createEncoder()
-  writeAwarenessUpdate(encoder, entries)
+  writeAwarenessUpdate(encoder, kept)
   return encoding.toUint8Array(encoder)
 }

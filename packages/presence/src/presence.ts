@@ -12,6 +12,7 @@ import {
   foldViewers,
   type PresenceState,
   type PresenceUser,
+  readAwarenessUpdate,
   readFrame,
   readPresenceState,
   SyncStep,
@@ -197,8 +198,10 @@ export function createPresence(options: PresenceOptions): PresenceClient {
         if (frame.step === SyncStep.Step2) replyTracker.synced()
         return
       case 'awareness': {
-        replyTracker.noteOwnCorrection(frame.update, awareness.meta.get(clientId)?.clock, activity)
-        const update = acceptableAwarenessUpdate(frame.update, clientId)
+        // Read once: for the relay's correction of our own entry, then for the others'.
+        const entries = readAwarenessUpdate(frame.update)
+        replyTracker.noteOwnCorrection(entries, awareness.meta.get(clientId)?.clock, activity)
+        const update = acceptableAwarenessUpdate(entries, clientId)
         if (update !== null) applyAwarenessUpdate(awareness, update, connection)
         return
       }

@@ -9,9 +9,9 @@
  */
 import {
   type Activity,
+  type AwarenessEntry,
   encodeSignalFrame,
   type PresenceUser,
-  readAwarenessUpdate,
   readPresenceState,
   SignalKind,
   type Viewer,
@@ -40,7 +40,11 @@ export interface ReplyTracker {
    * Reads an incoming awareness update for the relay's correction of this tab's `since`: its
    * own entry sent back with `ownClock` while `activity` is still current.
    */
-  noteOwnCorrection(update: Uint8Array, ownClock: number | undefined, activity: Activity): void
+  noteOwnCorrection(
+    entries: readonly AwarenessEntry[],
+    ownClock: number | undefined,
+    activity: Activity,
+  ): void
   /** The `since` the others see for this tab's state, when the relay corrected ours. */
   readonly relaySince: number | null
   /** A socket opened: sends a reply signal that waited for it. */
@@ -82,15 +86,15 @@ export function createReplyTracker(options: ReplyTrackerOptions): ReplyTracker {
       relaySince = null
       if (activity === 'replying') seenAtCompose = seenNow()
     },
-    noteOwnCorrection(update, ownClock, activity) {
-      try {
-        for (const entry of readAwarenessUpdate(update)) {
-          if (entry.clientId !== options.clientId || entry.clock !== ownClock) continue
+    noteOwnCorrection(entries, ownClock, activity) {
+      for (const entry of entries) {
+        if (entry.clientId !== options.clientId || entry.clock !== ownClock) continue
+        try {
           const state = readPresenceState(JSON.parse(entry.json))
           if (state !== null && state.activity === activity) relaySince = state.since
+        } catch {
+          // Not JSON: not a correction.
         }
-      } catch {
-        // A malformed update is refused by the awareness filter, which reports it.
       }
     },
     get relaySince() {
