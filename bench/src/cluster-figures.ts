@@ -12,7 +12,6 @@
  *
  *   --out <file>   also write the figures as JSON
  */
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
@@ -26,25 +25,13 @@ import {
 import { SignJWT } from 'jose'
 import WebSocket from 'ws'
 import { Histogram } from './histogram.js'
-import { buildRelay, createServerProcess, freePort, type ServerProcess } from './servers.js'
+import { startRedis } from './redis.js'
+import { buildRelay, createServerProcess, type ServerProcess } from './servers.js'
 import { relayEnvironment } from './session.js'
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } })
 const secret = randomBytes(32).toString('hex')
 const log = (line: string) => process.stderr.write(`cluster-figures: ${line}\n`)
-
-async function startRedis(): Promise<{ url: string; stop(): void }> {
-  const port = await freePort()
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  )
-  let out = ''
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
-  while (!out.includes('Ready to accept connections')) await delay(20)
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') }
-}
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -213,7 +200,7 @@ log(`SIGTERM ${JSON.stringify(terminated)}`)
 
 for (const t of early) t.ws.terminate()
 await Promise.all([a.stop(), b.stop(), c.stop()])
-redis.stop()
+await redis.stop()
 
 const sorted = [...lateJoins].sort((x, y) => x - y)
 const figures = {
