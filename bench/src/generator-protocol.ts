@@ -24,6 +24,11 @@ export type Command =
       readonly type: 'init'
       readonly serverKind: ServerKind
       readonly url: string
+      /**
+       * Nodes of a cluster: when set (instead of `url`), each tab connects to one of them,
+       * picked per tab as a load balancer would, whatever its room.
+       */
+      readonly urls?: readonly string[]
       readonly jwtSecret: string | null
       readonly behaviour: Behaviour
       readonly localAddresses: readonly string[]
@@ -96,6 +101,8 @@ export interface GeneratorStats {
   appearances: number
   /** A new state (higher seq) of a peer already seen: a delivered change. */
   changeDeliveries: number
+  /** Of `changeDeliveries`, those whose sender is on another node than the receiver. */
+  crossNodeDeliveries: number
   /** The same state again (renewal, relay refresh, snapshot). */
   duplicates: number
   /** The tab's own state sent back to it. */
@@ -110,6 +117,8 @@ export interface GeneratorStats {
   loopLagMaxMs: number
   /** Close codes of unexpected closes (the server's reason for dropping a tab), by code. */
   closeCodes: Record<string, number>
+  /** Errors of sockets that never opened, by code (EADDRNOTAVAIL, EMFILE, ECONNREFUSED, ...). */
+  connectErrors: Record<string, number>
   /** Propagation latency of delivered changes and of joins, sender to receiver. */
   latency: HistogramData
   /** Time from a socket connect call to its open event. */

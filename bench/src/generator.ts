@@ -26,6 +26,7 @@ const RENEW_CHECK_MS = 4000
 function emptyStats(): Omit<GeneratorStats, 'latency' | 'connect'> {
   return {
     closeCodes: {},
+    connectErrors: {},
     windowMs: 0,
     tabsOpen: 0,
     connectFailures: 0,
@@ -42,6 +43,7 @@ function emptyStats(): Omit<GeneratorStats, 'latency' | 'connect'> {
     pingsRx: 0,
     appearances: 0,
     changeDeliveries: 0,
+    crossNodeDeliveries: 0,
     duplicates: 0,
     echoes: 0,
     removals: 0,
@@ -63,7 +65,8 @@ class Generator implements TabHost {
   readonly #loopLag = monitorEventLoopDelay({ resolution: 20 })
   reconnect = false
   #serverKind: ServerKind = 'sightline'
-  #url = ''
+  /** Server URLs: one, or the nodes of a cluster (see `nodeOf`). */
+  #urls: readonly string[] = []
   #key: Uint8Array | null = null
   #behaviour: Behaviour = { heartbeatMs: 0, renewMs: 15_000, changeMs: 0, reconnect: false }
   #addresses: readonly string[] = ['127.0.0.1']
@@ -83,7 +86,7 @@ class Generator implements TabHost {
 
   init(c: Extract<Command, { type: 'init' }>): void {
     this.#serverKind = c.serverKind
-    this.#url = c.url
+    this.#urls = c.urls !== undefined && c.urls.length > 0 ? c.urls : [c.url]
     this.#key = c.jwtSecret === null ? null : new TextEncoder().encode(c.jwtSecret)
     this.#behaviour = c.behaviour
     this.reconnect = c.behaviour.reconnect
@@ -95,7 +98,7 @@ class Generator implements TabHost {
   }
 
   async urlFor(tab: Tab): Promise<string> {
-    const base = `${this.#url}/${tab.room}`
+    const base = `${this.#urls[this.nodeOf(tab.clientId)]}/${tab.room}`
     if (this.#key === null) return base
     let token = this.#tokens.get(tab.agentId)
     if (token === undefined) {
@@ -107,6 +110,25 @@ class Generator implements TabHost {
       this.#tokens.set(tab.agentId, token)
     }
     return `${base}?token=${token}`
+  }
+
+  /**
+   * The node a tab connects to: a hash of its client ID, so tabs spread over the nodes as a
+   * load balancer spreads them (uniformly, whatever the room), reproducibly from run to run.
+   */
+  nodeOf(clientId: number): number {
+    const n = this.#urls.length
+    return n <= 1 ? 0 : Math.floor(((Math.imul(clientId, 0x9e3779b1) >>> 0) / 2 ** 32) * n)
+  }
+
+  onChangeDelivered(receiver: Tab, senderId: number): void {
+    if (this.nodeOf(receiver.clientId) !== this.nodeOf(senderId)) this.stats.crossNodeDeliveries++
+  }
+
+  onConnectError(_tab: Tab, error: Error): void {
+    const code = (error as NodeJS.ErrnoException).code ?? error.message.slice(0, 80)
+    const errors = this.stats.connectErrors
+    errors[code] = (errors[code] ?? 0) + 1
   }
 
   localAddressFor(tab: Tab): string {

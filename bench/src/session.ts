@@ -11,9 +11,13 @@ import { type ProcSample, sampleProcess } from './proc-stats.js'
 import { createServerProcess, type ServerProcess } from './servers.js'
 
 /** Loopback source addresses the tabs spread over (each has its own ephemeral port range). */
-export const SOURCE_ADDRESSES = Object.freeze(
-  Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`),
-)
+export const SOURCE_ADDRESSES = sourceAddresses(8)
+
+/** The first `count` of 127.0.0.2-127.0.0.254 (more tabs than 8 ranges of ports hold). */
+export function sourceAddresses(count: number): readonly string[] {
+  const n = Math.max(1, Math.min(253, Math.floor(count)))
+  return Object.freeze(Array.from({ length: n }, (_, i) => `127.0.0.${i + 2}`))
+}
 
 export interface SessionOptions {
   readonly kind: ServerKind
@@ -192,7 +196,10 @@ export function sumStats(all: readonly GeneratorStats[]): Totals {
   const connect = new Histogram()
   const sum: Record<string, number> = {}
   const closeCodes: Record<string, number> = {}
+  const connectErrors: Record<string, number> = {}
   for (const s of all) {
+    for (const [code, n] of Object.entries(s.connectErrors ?? {}))
+      connectErrors[code] = (connectErrors[code] ?? 0) + n
     latency.merge(s.latency)
     connect.merge(s.connect)
     for (const [code, n] of Object.entries(s.closeCodes))
@@ -206,6 +213,7 @@ export function sumStats(all: readonly GeneratorStats[]): Totals {
   return {
     ...(sum as unknown as Omit<GeneratorStats, 'latency' | 'connect'>),
     closeCodes,
+    connectErrors,
     latency,
     connect,
   }

@@ -36,6 +36,10 @@ export interface TabHost {
   onPresenceChange(receiver: Tab): void
   /** An unexpected close or a failed connect. */
   onLost(tab: Tab, neverOpened: boolean): void
+  /** The error of a socket that never opened (port exhaustion, fd limit, refused, ...). */
+  onConnectError?(tab: Tab, error: Error): void
+  /** `receiver` got a new state of `senderId` (cluster runs count those crossing nodes). */
+  onChangeDelivered?(receiver: Tab, senderId: number): void
 }
 
 interface PeerView {
@@ -112,7 +116,9 @@ export class Tab {
             s.framesTx++
             s.bytesTx += wireBytes(0, true)
           })
-          ws.on('error', () => {})
+          ws.on('error', (error: Error) => {
+            if (!opened) this.#host.onConnectError?.(this, error)
+          })
           ws.on('close', (code: number) => {
             if (this.#ws === ws && opened && this.status === 'open') {
               const codes = this.#host.stats.closeCodes
@@ -301,6 +307,7 @@ export class Tab {
       prev.seq = e.seq
       s.changeDeliveries++
       this.#host.latency.record(nowUs() - e.sentAtUs)
+      this.#host.onChangeDelivered?.(this, e.clientId)
     } else {
       s.duplicates++
     }
