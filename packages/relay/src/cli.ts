@@ -8,7 +8,7 @@
 import dotenv from 'dotenv'
 import { pino } from 'pino'
 import { type CliCommand, helpText, parseCommandLine, redactedOptions } from './config/cli-args.js'
-import { EnvSchema } from './config/env-config.js'
+import { ENV_VARIABLES } from './config/env-config.js'
 import { describeStartError, exposureWarnings, unknownVariables } from './config/startup-checks.js'
 import { isRelayError } from './errors.js'
 import { handleShutdownSignals } from './ops/shutdown.js'
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   if (command.kind === 'version') return void process.stdout.write(`${version()}\n`)
   const { config } = command
   // Mistakes an operator would want to hear of before the first agent connects.
-  for (const { name, suggestion } of unknownVariables(process.env, Object.keys(EnvSchema.shape))) {
+  for (const { name, suggestion } of unknownVariables(process.env, ENV_VARIABLES.map((v) => v.variable))) {
     warn(`unknown variable ${name} is ignored${suggestion ? ` (did you mean ${suggestion}?)` : ''}`)
   }
   for (const warning of exposureWarnings(config.options)) warn(warning)

@@ -24,7 +24,6 @@ import { guardHandshakes } from './access/handshake-timeout.js'
 import { createOriginCheck } from './access/origin.js'
 import { createTokenVerifier } from './access/tokens.js'
 import { Cluster } from './cluster/cluster.js'
-import { createRedisTransport } from './cluster/redis-transport.js'
 import { type RelayOptions, resolveOptions } from './config/options.js'
 import { Connection } from './core/connection.js'
 import { startSweep, sweep } from './core/liveness.js'
@@ -128,6 +127,8 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   })
   if (options.redisUrl !== undefined) {
     const nodeId = options.nodeId ?? `${hostname()}-${process.pid}`
+    // Loaded only in cluster mode: ioredis is a sixth of the relay's start-up module loading.
+    const { createRedisTransport } = await import('./cluster/redis-transport.js')
     cluster = new Cluster({
       nodeId,
       epoch: Date.now(),

@@ -1,15 +1,15 @@
 /**
- * The command line of `sightline-relay`, derived from EnvSchema: every environment variable
+ * The command line of `sightline-relay`, derived from ENV_VARIABLES: every environment variable
  * has exactly one flag (`SIGHTLINE_PING_INTERVAL_MS` -> `--ping-interval-ms`, `PORT` ->
- * `--port`), and `--help` lists them with the docs attached to the schema. Adding a variable
- * to EnvSchema therefore adds its flag and its help line; nothing here lists variables.
+ * `--port`), and `--help` lists them with the docs of the settings table. Adding a variable
+ * to the settings table therefore adds its flag and its help line; nothing here lists variables.
  *
  * Flags are turned back into variables and laid over the environment, so validation stays
  * in one place (parseRelayEnv) and a flag overrides its variable.
  */
 
 import { isRelayError, RelayError, RelayErrorCode } from '../errors.js'
-import { type EnvConfig, EnvSchema, parseRelayEnv, type VariableDoc } from './env-config.js'
+import { type EnvConfig, ENV_VARIABLES, parseRelayEnv, type VariableDoc } from './env-config.js'
 import { DEFAULT_OPTIONS, type RelayOptions } from './options.js'
 
 /** One command-line flag and the environment variable it stands for. */
@@ -36,13 +36,9 @@ export function flagName(variable: string): string {
     .replaceAll('_', '-')
 }
 
-/** Every flag, in schema order. */
+/** Every flag, in table order. */
 export function flags(): readonly Flag[] {
-  return Object.entries(EnvSchema.shape).map(([variable, schema]) => ({
-    name: flagName(variable),
-    variable,
-    doc: (schema.meta() ?? {}) as VariableDoc,
-  }))
+  return ENV_VARIABLES.map(({ variable, doc }) => ({ name: flagName(variable), variable, doc }))
 }
 
 /**
@@ -116,7 +112,7 @@ export function helpText(version: string): string {
 
 /**
  * The resolved options for the start-up log: secrets replaced by `[redacted]` (the variables
- * marked `secret` in EnvSchema), the logger left out.
+ * marked `secret` in the settings table), the logger left out.
  */
 export function redactedOptions(options: RelayOptions): Record<string, unknown> {
   const secret = new Set(

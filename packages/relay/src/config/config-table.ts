@@ -1,6 +1,6 @@
 /**
  * The configuration table of the docs (README.md, docs/operations.md), generated from
- * EnvSchema like `--help`, so the docs cannot drift from the code: a test compares the table
+ * ENV_VARIABLES like `--help`, so the docs cannot drift from the code: a test compares the table
  * between the `config-table` markers of each doc with this, and
  * `npx tsx packages/relay/scripts/config-table.ts --write` rewrites them.
  */

@@ -5,7 +5,6 @@
  * what is allowed; all invalid variables are reported at once.
  */
 import type { LevelWithSilent } from 'pino'
-import { z } from 'zod'
 import { RelayError, RelayErrorCode } from '../errors.js'
 import { allowedOf, parseSetting, SETTINGS, type Setting } from './option-table.js'
 import { type RelayOptions, resolveOptions, withDefaults } from './options.js'
@@ -25,7 +24,7 @@ type Env = Readonly<Record<string, string | undefined>>
 
 /**
  * What `--help`, the flags and the start-up config log know about a variable (its row of the
- * settings table), attached to its schema with `.meta()`.
+ * settings table), kept beside its variable in ENV_VARIABLES.
  */
 export type VariableDoc = {
   /** One line: what the variable does. */
@@ -50,24 +49,15 @@ function docOf(s: Setting): VariableDoc {
   return d
 }
 
-function schemaOf(s: Setting) {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      try {
-        return parseSetting(s, raw)
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message })
-        return z.NEVER
-      }
-    })
-    .meta(docOf(s))
+/** One environment variable: its name and what `--help`, the flags and the config log say of it. */
+export interface EnvVariable {
+  readonly variable: string
+  readonly doc: VariableDoc
 }
 
-/** Every environment variable of the relay. Flags and `--help` are derived from it. */
-export const EnvSchema = z.object(
-  Object.fromEntries(SETTINGS.map((s) => [s.variable, schemaOf(s)])),
+/** Every environment variable of the relay, in table order. Flags and `--help` derive from it. */
+export const ENV_VARIABLES: readonly EnvVariable[] = Object.freeze(
+  SETTINGS.map((s) => Object.freeze({ variable: s.variable, doc: docOf(s) })),
 )
 
 const cliDefault = (variable: string) => SETTINGS.find((s) => s.variable === variable)?.default
@@ -82,12 +72,16 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = cliDefault('SIGHTLINE_SHUTDOWN_TIMEOU
  * `config` whose message lists every invalid variable.
  */
 export function parseRelayEnv(env: Env): EnvConfig {
-  const parsed = EnvSchema.safeParse(env)
-  if (!parsed.success) {
-    const messages = parsed.error.issues.map((i) => i.message)
-    throw new RelayError(RelayErrorCode.Config, messages.join('; '), { cause: parsed.error })
+  const values: Record<string, unknown> = {}
+  const messages: string[] = []
+  for (const setting of SETTINGS) {
+    try {
+      values[setting.variable] = parseSetting(setting, env[setting.variable])
+    } catch (error) {
+      messages.push((error as Error).message)
+    }
   }
-  const values = parsed.data as Record<string, unknown>
+  if (messages.length > 0) throw new RelayError(RelayErrorCode.Config, messages.join('; '))
   const partial: Record<string, unknown> = {}
   for (const s of SETTINGS) if (s.option !== undefined) partial[s.option] = values[s.variable]
   return {
