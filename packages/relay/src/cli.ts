@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   if (command.kind === 'version') return void process.stdout.write(`${version()}\n`)
   const { config } = command
   // Mistakes an operator would want to hear of before the first agent connects.
-  for (const { name, suggestion } of unknownVariables(process.env, ENV_VARIABLES.map((v) => v.variable))) {
+  for (const { name, suggestion } of unknownVariables(
+    process.env,
+    ENV_VARIABLES.map((v) => v.variable),
+  )) {
     warn(`unknown variable ${name} is ignored${suggestion ? ` (did you mean ${suggestion}?)` : ''}`)
   }
   for (const warning of exposureWarnings(config.options)) warn(warning)

@@ -45,7 +45,9 @@ function readClaims(payload: Record<string, unknown>): CheckedClaims | string[] 
   if (!isText(name, PresenceLimits.nameLength)) bad.push('name')
   if (avatar !== undefined && !isText(avatar, PresenceLimits.avatarLength)) bad.push('avatar')
   if (!Array.isArray(rooms) || rooms.length > ROOM_PATTERNS_MAX) bad.push('rooms')
-  else rooms.forEach((r, i) => isText(r, ROOM_PATTERN_MAX) || bad.push(`rooms.${i}`))
+  else {
+    for (const [i, r] of rooms.entries()) if (!isText(r, ROOM_PATTERN_MAX)) bad.push(`rooms.${i}`)
+  }
   if (typeof exp !== 'number') bad.push('exp')
   if (iat !== undefined && typeof iat !== 'number') bad.push('iat')
   if (bad.length > 0) return bad

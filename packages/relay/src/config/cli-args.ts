@@ -9,7 +9,7 @@
  */
 
 import { isRelayError, RelayError, RelayErrorCode } from '../errors.js'
-import { type EnvConfig, ENV_VARIABLES, parseRelayEnv, type VariableDoc } from './env-config.js'
+import { ENV_VARIABLES, type EnvConfig, parseRelayEnv, type VariableDoc } from './env-config.js'
 import { DEFAULT_OPTIONS, type RelayOptions } from './options.js'
 
 /** One command-line flag and the environment variable it stands for. */
