@@ -5,7 +5,15 @@
  */
 import type { HistogramData } from './histogram.js'
 
-export type ServerKind = 'sightline' | 'reference'
+/** The servers under test (servers.ts): our relay, @y/websocket-server, @hocuspocus/server. */
+export type ServerKind = 'sightline' | 'reference' | 'hocuspocus'
+
+/** Every server kind, in the order of the report's columns. */
+export const SERVER_KINDS: readonly ServerKind[] = Object.freeze([
+  'sightline',
+  'reference',
+  'hocuspocus',
+])
 
 /** How simulated tabs behave; intervals in ms, 0 turns a behaviour off. */
 export interface Behaviour {

@@ -97,6 +97,10 @@ class Generator implements TabHost {
     this.#loopLag.enable()
   }
 
+  get serverKind(): ServerKind {
+    return this.#serverKind
+  }
+
   async urlFor(tab: Tab): Promise<string> {
     const base = `${this.#urls[this.nodeOf(tab.clientId)]}/${tab.room}`
     if (this.#key === null) return base

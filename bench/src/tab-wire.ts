@@ -9,11 +9,12 @@
  *
  * `seq` counts this tab's state changes (0 = the state it joined with); `sentAtUs` is
  * `performance.timeOrigin + performance.now()` in integer microseconds, comparable across
- * processes on one machine. Both servers forward the JSON text unchanged in content and key
- * order (the reference re-stringifies it, which keeps both).
+ * processes on one machine. All three servers forward the JSON text unchanged in content and
+ * key order (the reference and Hocuspocus re-stringify it, which keeps both).
  */
 import {
   encodeAwarenessFrame,
+  encodeSyncStep1Frame,
   encodeSyncStep2Frame,
   MessageType,
   readFrame,
@@ -21,6 +22,8 @@ import {
   SyncStep,
 } from '@sightline/protocol'
 import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import type { ServerKind } from './generator-protocol.js'
 
 /** Now, in integer microseconds since the epoch, sub-millisecond and cross-process. */
 export function nowUs(): number {
@@ -68,8 +71,20 @@ export interface SeenEntry {
   sentAtUs: number
 }
 
-/** What one inbound frame held. */
-export type InboundKind = 'sync-step1' | 'sync-other' | 'awareness' | 'query' | 'other'
+/**
+ * What one inbound frame held. The `auth-*` kinds and `ping` come from Hocuspocus only: its
+ * answer to the tab's auth message, its request for the token again, its connection ping.
+ */
+export type InboundKind =
+  | 'sync-step1'
+  | 'sync-other'
+  | 'awareness'
+  | 'query'
+  | 'auth-ok'
+  | 'auth-denied'
+  | 'auth-request'
+  | 'ping'
+  | 'other'
 
 const PREFIX = [0x7b, 0x22, 0x62, 0x22, 0x3a, 0x5b] // {"b":[
 const NULL = [0x6e, 0x75, 0x6c, 0x6c] // null
@@ -126,4 +141,144 @@ function startsWith(bytes: Uint8Array, at: number, prefix: readonly number[]): b
 export function wireBytes(payload: number, fromClient: boolean): number {
   const header = payload < 126 ? 2 : payload < 65_536 ? 4 : 10
   return payload + header + (fromClient ? 4 : 0)
+}
+
+/**
+ * How a tab talks to one kind of server: the only place where the three servers' protocols
+ * differ. Sightline and the reference speak y-websocket (the room is the URL path, frames are
+ * bare); Hocuspocus multiplexes documents over one socket, so every frame starts with the
+ * document name (see `documentWire`).
+ */
+export interface TabWire {
+  /** Frames the tab sends when its socket opens, before it announces its state. */
+  readonly openFrames: readonly Uint8Array[]
+  /** An awareness frame holding only this tab's entry. */
+  state(clientId: number, clock: number, json: string): Uint8Array
+  /** The removal a tab sends when it leaves on purpose. */
+  removal(clientId: number, clock: number): Uint8Array
+  /** Reads an inbound frame (see `readInbound`). */
+  read(frame: Uint8Array, onEntry: (entry: SeenEntry) => void): InboundKind
+  /** What the tab sends back to a frame of `kind` (a state is re-announced by the tab itself). */
+  answer(kind: InboundKind): Uint8Array | null
+}
+
+/** y-websocket, as Sightline's presence client and y-websocket providers speak it. */
+const Y_WEBSOCKET_WIRE: TabWire = Object.freeze({
+  openFrames: [],
+  state: ownStateFrame,
+  removal: ownRemovalFrame,
+  read: readInbound,
+  answer: (kind: InboundKind) => (kind === 'sync-step1' ? EMPTY_SYNC_STEP2 : null),
+})
+
+/** @hocuspocus/server 4.x message types (its `MessageType`; the first varUint after the name). */
+const HocuspocusType = Object.freeze({
+  Sync: 0,
+  Awareness: 1,
+  Auth: 2,
+  QueryAwareness: 3,
+  Ping: 9,
+  Pong: 10,
+})
+/** Sub-types of an Auth message (@hocuspocus/common `AuthMessageType`). */
+const HocuspocusAuth = Object.freeze({ Token: 0, PermissionDenied: 1, Authenticated: 2 })
+/**
+ * The provider version the tab's auth message names (the provider appends its own; the server
+ * only stores it). No `onAuthenticate` hook is configured, so any token is accepted.
+ */
+const HOCUSPOCUS_PROVIDER_VERSION = '4.7.0'
+const HOCUSPOCUS_TOKEN = 'bench'
+/** The provider's answer to a connection-level Ping: the bare type, no document name. */
+const HOCUSPOCUS_PONG = Uint8Array.of(HocuspocusType.Pong)
+
+/**
+ * Hocuspocus, as @hocuspocus/provider speaks it: every frame is the document name (varString)
+ * followed by a message whose Sync, Awareness and QueryAwareness bodies are y-websocket's, so a
+ * frame here is `name + y-websocket frame`. On open the provider sends its auth message (Token,
+ * the token, its version), then sync step 1 of its document, then its awareness state, without
+ * waiting for the answer (the server queues them until authenticated). It answers the server's
+ * sync step 1 with a Sync step 2 and the server's Ping with a Pong.
+ */
+class DocumentWire implements TabWire {
+  readonly openFrames: readonly Uint8Array[]
+  readonly #name: Uint8Array
+  readonly #step2: Uint8Array
+  readonly #auth: Uint8Array
+
+  constructor(documentName: string) {
+    const name = encoding.createEncoder()
+    encoding.writeVarString(name, documentName)
+    this.#name = encoding.toUint8Array(name)
+    const auth = encoding.createEncoder()
+    encoding.writeUint8Array(auth, this.#name)
+    encoding.writeVarUint(auth, HocuspocusType.Auth)
+    encoding.writeVarUint(auth, HocuspocusAuth.Token)
+    encoding.writeVarString(auth, HOCUSPOCUS_TOKEN)
+    encoding.writeVarString(auth, HOCUSPOCUS_PROVIDER_VERSION)
+    this.#auth = encoding.toUint8Array(auth)
+    this.#step2 = this.#named(EMPTY_SYNC_STEP2)
+    // The state vector of an empty document: no clients.
+    this.openFrames = [this.#auth, this.#named(encodeSyncStep1Frame(Uint8Array.of(0)))]
+  }
+
+  state(clientId: number, clock: number, json: string): Uint8Array {
+    return this.#named(ownStateFrame(clientId, clock, json))
+  }
+
+  removal(clientId: number, clock: number): Uint8Array {
+    return this.#named(ownRemovalFrame(clientId, clock))
+  }
+
+  read(frame: Uint8Array, onEntry: (entry: SeenEntry) => void): InboundKind {
+    if (frame.length === 1 && frame[0] === HocuspocusType.Ping) return 'ping'
+    // Skip the document name: a tab's socket carries one document.
+    const decoder = decoding.createDecoder(frame)
+    const nameLength = decoding.readVarUint(decoder)
+    decoder.pos += nameLength
+    if (decoder.pos >= frame.length) throw new RangeError('truncated Hocuspocus frame')
+    const body = frame.subarray(decoder.pos)
+    switch (body[0]) {
+      case HocuspocusType.Auth:
+        return body[1] === HocuspocusAuth.Authenticated
+          ? 'auth-ok'
+          : body[1] === HocuspocusAuth.Token
+            ? 'auth-request'
+            : 'auth-denied'
+      case HocuspocusType.Sync:
+      case HocuspocusType.Awareness:
+      case HocuspocusType.QueryAwareness:
+        return readInbound(body, onEntry)
+      default:
+        // SyncStatus (the server applied our step 2), Stateless, CLOSE, SyncReply.
+        return 'other'
+    }
+  }
+
+  answer(kind: InboundKind): Uint8Array | null {
+    if (kind === 'sync-step1') return this.#step2
+    if (kind === 'auth-request') return this.#auth
+    if (kind === 'ping') return HOCUSPOCUS_PONG
+    return null
+  }
+
+  #named(frame: Uint8Array): Uint8Array {
+    const out = new Uint8Array(this.#name.length + frame.length)
+    out.set(this.#name, 0)
+    out.set(frame, this.#name.length)
+    return out
+  }
+}
+
+/** Room-mates share one Hocuspocus wire (the same document, the same constant frames). */
+const documentWires = new Map<string, TabWire>()
+
+/** The wire of a tab of `room` against a server of `kind`. */
+export function tabWire(kind: ServerKind, room: string): TabWire {
+  if (kind !== 'hocuspocus') return Y_WEBSOCKET_WIRE
+  let wire = documentWires.get(room)
+  if (wire === undefined) {
+    wire = new DocumentWire(room)
+    documentWires.set(room, wire)
+  }
+  return wire
 }

@@ -1,28 +1,22 @@
 /**
  * One simulated agent tab: a raw `ws` socket that behaves like Sightline's presence client
- * (own entry only, renewal after 15 s against the reference only (the Sightline relay
- * refreshes states itself), heartbeat for Sightline, answers sync step 1, forgets peers and
+ * (own entry only, renewal after 15 s against the reference and Hocuspocus only (the
+ * Sightline relay refreshes states itself), heartbeat for Sightline, answers sync step 1,
+ * speaks each server's wire (tab-wire.ts: Hocuspocus's is @hocuspocus/provider's), forgets peers and
  * their clocks when the connection is lost, reconnects with full-jitter backoff),
  * and keeps what y-protocols would keep about its peers: clock, presence, and the bench
  * sequence number of their state.
  */
 import { CloseCode, HEARTBEAT_FRAME, isHeartbeatFrame } from '@sightline/protocol'
 import WebSocket from 'ws'
-import type { GeneratorStats } from './generator-protocol.js'
+import type { GeneratorStats, ServerKind } from './generator-protocol.js'
 import type { Histogram } from './histogram.js'
-import {
-  EMPTY_SYNC_STEP2,
-  nowUs,
-  ownRemovalFrame,
-  ownStateFrame,
-  readInbound,
-  type SeenEntry,
-  stateJson,
-  wireBytes,
-} from './tab-wire.js'
+import { nowUs, type SeenEntry, stateJson, type TabWire, tabWire, wireBytes } from './tab-wire.js'
 
 /** What a tab needs from the generator that hosts it. */
 export interface TabHost {
+  /** The server the tabs talk to: which wire protocol they speak (tab-wire.ts). */
+  readonly serverKind: ServerKind
   readonly stats: GeneratorStats
   readonly latency: Histogram
   readonly connectLatency: Histogram
@@ -76,9 +70,11 @@ export class Tab {
   #attempt = 0
   readonly #peers = new Map<number, PeerView>()
   readonly #host: TabHost
+  readonly #wire: TabWire
 
   constructor(host: TabHost, clientId: number, room: string, roomSize: number) {
     this.#host = host
+    this.#wire = tabWire(host.serverKind, room)
     this.clientId = clientId
     this.agentId = `agent-${clientId}`
     this.name = `Agent ${clientId}`
@@ -171,7 +167,7 @@ export class Tab {
   leave(): void {
     if (this.status === 'open') {
       this.#clock++
-      this.#send(ownRemovalFrame(this.clientId, this.#clock))
+      this.#send(this.#wire.removal(this.clientId, this.#clock))
     }
     this.close()
   }
@@ -204,7 +200,7 @@ export class Tab {
 
   #sendState(): void {
     if (this.#seq === 0 && this.#clock === 1) this.#json = this.#stateJson()
-    this.#send(ownStateFrame(this.clientId, this.#clock, this.#json))
+    this.#send(this.#wire.state(this.clientId, this.#clock, this.#json))
     this.lastSentAt = performance.now()
   }
 
@@ -221,6 +217,8 @@ export class Tab {
     this.status = 'open'
     this.#openedAtUs = nowUs()
     this.#host.stats.tabsOpen++
+    // Hocuspocus: the provider's auth message and sync step 1 come first (tab-wire.ts).
+    for (const frame of this.#wire.openFrames) this.#send(frame)
     // The presence client announces its state on open; a re-announce keeps clock and JSON.
     this.#sendState()
   }
@@ -261,9 +259,13 @@ export class Tab {
       s.heartbeatsRx++
       return
     }
-    const kind = readInbound(data, this.#onEntry)
-    if (kind === 'sync-step1') this.#send(EMPTY_SYNC_STEP2)
-    else if (kind === 'query') this.#sendState()
+    const kind = this.#wire.read(data, this.#onEntry)
+    if (kind === 'query') this.#sendState()
+    else if (kind === 'auth-denied') this.#ws?.close(4403, 'permission denied')
+    else {
+      const answer = this.#wire.answer(kind)
+      if (answer !== null) this.#send(answer)
+    }
   }
 
   readonly #onEntry = (e: SeenEntry): void => {
