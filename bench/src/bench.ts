@@ -9,6 +9,7 @@ import { type BenchConfig, fullConfig, smokeConfig, type WorkloadName } from './
 import type { ServerKind } from './generator-protocol.js'
 import { renderReport } from './report.js'
 import type { BenchResult, WorkloadResults } from './result.js'
+import { notesFor } from './server-notes.js'
 import { buildRelay, REPO_ROOT } from './servers.js'
 import { runCapacity } from './workloads/capacity.js'
 import { runChurn } from './workloads/churn.js'
@@ -67,6 +68,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     },
     config,
     workloads: {},
+    notComparable: notesFor(o.servers),
   }
   if (o.servers.includes('sightline')) {
     o.log('bench: building the relay (packages/relay/dist) ...')

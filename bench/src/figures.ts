@@ -4,6 +4,7 @@
  */
 import type { LatencySummary } from './histogram.js'
 import { cpuPercent, type ProcSample } from './proc-stats.js'
+import type { GcSample } from './servers.js'
 import type { Totals } from './session.js'
 
 export interface ServerFigures {
@@ -68,6 +69,44 @@ export function serverFigures(
     rssMB: round(to.rssBytes / 2 ** 20, 1),
     rssPerConnectionKB:
       connections > 0 ? round((to.rssBytes - baseline.rssBytes) / 1024 / connections, 2) : null,
+  }
+}
+
+/**
+ * Server memory right after two full collections (gc-probe.cjs), against the same taken after
+ * start, before any connection: what a connection really keeps, without the heap slack between
+ * collections that moves plain RSS per connection by tens of percent from run to run.
+ */
+export interface MemoryAfterGc {
+  readonly connections: number
+  readonly rssMB: number
+  readonly heapUsedMB: number
+  readonly externalMB: number
+  readonly baselineRssMB: number
+  readonly baselineHeapUsedPlusExternalMB: number
+  /** (RSS after GC - RSS after GC with no connection) / connections, KB. */
+  readonly rssPerConnectionKB: number | null
+  /** (heapUsed + external after GC - the same with no connection) / connections, KB. */
+  readonly heapPerConnectionKB: number | null
+}
+
+export function memoryAfterGc(
+  baseline: GcSample,
+  now: GcSample,
+  connections: number,
+): MemoryAfterGc {
+  const mb = (bytes: number) => round(bytes / 2 ** 20, 1)
+  const js = (g: GcSample) => g.heapUsed + g.external
+  const per = (bytes: number) => (connections > 0 ? round(bytes / 1024 / connections, 2) : null)
+  return {
+    connections,
+    rssMB: mb(now.vmRssBytes),
+    heapUsedMB: mb(now.heapUsed),
+    externalMB: mb(now.external),
+    baselineRssMB: mb(baseline.vmRssBytes),
+    baselineHeapUsedPlusExternalMB: mb(js(baseline)),
+    rssPerConnectionKB: per(now.vmRssBytes - baseline.vmRssBytes),
+    heapPerConnectionKB: per(js(now) - js(baseline)),
   }
 }
 

@@ -1,10 +1,12 @@
 /**
  * The stdout table: one block per workload, one row per figure, a column per server and
- * the ratio Sightline / reference measured in the same run.
+ * the ratios Sightline / reference and Sightline / hocuspocus measured in the same run, then
+ * the figures that do not compare fairly and why (server-notes.ts).
  */
 
 import type { WorkloadName } from './config.js'
-import type { WindowFigures } from './figures.js'
+import type { MemoryAfterGc, WindowFigures } from './figures.js'
+import { SERVER_KINDS } from './generator-protocol.js'
 import type { BenchResult } from './result.js'
 import type { CapacityResult } from './workloads/capacity.js'
 import type { ChurnFigures } from './workloads/churn.js'
@@ -29,9 +31,19 @@ const windowRows: Row<{ readonly window: WindowFigures }>[] = [
   ['server RSS MB', (r) => r.window.server.rssMB],
 ]
 
+/** Server memory after GC (gc-probe.cjs), per connection against the after-GC baseline. */
+function gcRows<T>(prefix: string, pick: (r: T) => MemoryAfterGc | undefined): Row<T>[] {
+  return [
+    [`${prefix}RSS after GC MB`, (r) => pick(r)?.rssMB],
+    [`${prefix}RSS/conn after GC KB`, (r) => pick(r)?.rssPerConnectionKB],
+    [`${prefix}heap+external/conn after GC KB`, (r) => pick(r)?.heapPerConnectionKB],
+  ]
+}
+
 const steadyRows: Row<SteadyResult>[] = [
   ...windowRows,
   ['RSS per connection KB', (r) => r.window.server.rssPerConnectionKB],
+  ...gcRows<SteadyResult>('', (r) => r.memoryAfterGc),
   ['upstream frames / change', (r) => r.window.amplification.upstreamFramesPerChange],
   ['deliveries / change (N-1)', (r) => r.window.amplification.deliveriesPerChange],
   ['echoes / change', (r) => r.window.amplification.echoesPerChange],
@@ -106,6 +118,25 @@ const capacityRows: Row<CapacityResult>[] = [
   ['last step deliveries per CPU-s', (r) => r.steps.at(-1)?.deliveriesPerCpuSecond],
 ]
 
+/**
+ * Capacity, step by step (5,000 tabs at a time at full scale): tabs, p99 and memory after GC of
+ * each step, labelled with the first server's tab count (servers that stopped earlier show -).
+ */
+function capacityStepRows(perServer: readonly CapacityResult[]): Row<CapacityResult>[] {
+  const steps = Math.max(0, ...perServer.map((r) => r.steps.length))
+  const rows: Row<CapacityResult>[] = []
+  for (let i = 0; i < steps; i++) {
+    const tabs = perServer.find((r) => r.steps[i] !== undefined)?.steps[i]?.tabs
+    const prefix = `step ${i + 1} (${tabs} tabs): `
+    rows.push(
+      [`${prefix}tabs`, (r) => r.steps[i]?.tabs],
+      [`${prefix}p99 ms`, (r) => r.steps[i]?.latency.p99Ms],
+      ...gcRows<CapacityResult>(prefix, (r) => r.steps[i]?.memoryAfterGc),
+    )
+  }
+  return rows
+}
+
 const ROWS: Record<WorkloadName, Row<never>[]> = {
   steady: steadyRows as Row<never>[],
   'hot-room': hotRows as Row<never>[],
@@ -113,6 +144,9 @@ const ROWS: Record<WorkloadName, Row<never>[]> = {
   'restart-storm': restartRows as Row<never>[],
   capacity: capacityRows as Row<never>[],
 }
+
+const ratio = (a: Cell, b: Cell): string =>
+  typeof a === 'number' && typeof b === 'number' && b !== 0 ? `${(a / b).toFixed(2)}x` : ''
 
 function format(v: Cell): string {
   if (v === null || v === undefined) return '-'
@@ -128,16 +162,20 @@ export function renderReport(result: BenchResult): string {
     `${result.machine.cpus} x ${result.machine.cpuModel}, ${result.machine.memoryGB} GB, Node ${result.machine.node}`,
   )
   for (const [workload, perServer] of Object.entries(result.workloads)) {
-    const rows = ROWS[workload as WorkloadName]
-    const s = perServer?.sightline as never
-    const r = perServer?.reference as never
-    const table = [['', 'sightline', 'reference', 'ratio']]
+    const kinds = SERVER_KINDS.filter((k) => perServer?.[k] !== undefined)
+    const results = kinds.map((k) => perServer?.[k] as never)
+    // Ratio columns: Sightline / each other server of the run.
+    const others = kinds.includes('sightline') ? kinds.filter((k) => k !== 'sightline') : []
+    const rows =
+      workload === 'capacity'
+        ? [...ROWS.capacity, ...(capacityStepRows(results) as Row<never>[])]
+        : ROWS[workload as WorkloadName]
+    const table = [['', ...kinds, ...others.map((k) => `S/${k}`)]]
     for (const [label, pick] of rows) {
-      const a = s === undefined ? undefined : pick(s)
-      const b = r === undefined ? undefined : pick(r)
-      const ratio =
-        typeof a === 'number' && typeof b === 'number' && b !== 0 ? `${(a / b).toFixed(2)}x` : ''
-      table.push([label, format(a), format(b), ratio])
+      const cells = results.map((r) => pick(r))
+      const s = cells[kinds.indexOf('sightline')]
+      const ratios = others.map((k) => ratio(s, cells[kinds.indexOf(k)]))
+      table.push([label, ...cells.map(format), ...ratios])
     }
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
     lines.push('', `## ${workload}`)
@@ -148,6 +186,10 @@ export function renderReport(result: BenchResult): string {
           .join('  '),
       )
     }
+  }
+  for (const [kind, notes] of Object.entries(result.notComparable ?? {})) {
+    lines.push('', `## not comparable: ${kind}`)
+    for (const [figure, why] of Object.entries(notes ?? {})) lines.push(`- ${figure}: ${why}`)
   }
   return `${lines.join('\n')}\n`
 }

@@ -5,6 +5,7 @@
  */
 import type { BenchConfig, WorkloadName } from './config.js'
 import type { ServerKind } from './generator-protocol.js'
+import type { ServerNotes } from './server-notes.js'
 
 /** Per server, the figures of one workload (each workload's own result type). */
 export type WorkloadResults = Partial<Record<ServerKind, unknown>>
@@ -22,4 +23,6 @@ export interface BenchResult {
   }
   readonly config: BenchConfig
   readonly workloads: Partial<Record<WorkloadName, WorkloadResults>>
+  /** Per server, figures that do not compare fairly with Sightline's and why (server-notes.ts). */
+  readonly notComparable?: ServerNotes
 }

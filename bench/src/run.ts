@@ -1,9 +1,9 @@
 /**
- * `pnpm bench`: runs the performance workloads (docs/performance.md) against Sightline's relay and the reference
- * y-websocket server, prints a table and writes `bench/results/<YYYY-MM-DD>.json`.
+ * `pnpm bench`: runs the performance workloads (docs/performance.md) against Sightline's relay, the reference
+ * y-websocket server and Hocuspocus, prints a table and writes `bench/results/<YYYY-MM-DD>.json`.
  *
  *   --workload <name>[,<name>]  steady, hot-room, churn, restart-storm, capacity (default all)
- *   --servers <kind>[,<kind>]   sightline, reference (default both)
+ *   --servers <kind>[,<kind>]   sightline, reference, hocuspocus (default all three)
  *   --smoke                     a seconds-long run of every code path (CI)
  *   --scale <f>                 multiply tab counts by f (development on a shared machine)
  *   --out <file>                where to write the JSON (default bench/results/<date>.json)
@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util'
 import { runBench } from './bench.js'
 import { WORKLOADS, type WorkloadName } from './config.js'
-import type { ServerKind } from './generator-protocol.js'
+import { SERVER_KINDS, type ServerKind } from './generator-protocol.js'
 
 const { values } = parseArgs({
   options: {
@@ -32,8 +32,8 @@ function fail(message: string): never {
 
 const workloads = (values.workload ?? [...WORKLOADS]).flatMap((w) => w.split(',')) as WorkloadName[]
 for (const w of workloads) if (!WORKLOADS.includes(w)) fail(`unknown workload "${w}"`)
-const servers = (values.servers ?? 'sightline,reference').split(',') as ServerKind[]
-for (const s of servers) if (s !== 'sightline' && s !== 'reference') fail(`unknown server "${s}"`)
+const servers = (values.servers ?? SERVER_KINDS.join(',')).split(',') as ServerKind[]
+for (const s of servers) if (!SERVER_KINDS.includes(s)) fail(`unknown server "${s}"`)
 const scale = values.scale === undefined ? 1 : Number(values.scale)
 if (!(scale > 0)) fail('--scale must be a positive number')
 

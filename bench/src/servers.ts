@@ -1,22 +1,28 @@
 /**
- * The two servers under test, each in its own process, started through a shell that raises
- * the open-file limit to its hard maximum:
+ * The three servers under test, each in its own process, started through a shell that raises
+ * the open-file limit to its hard maximum, all with the same after-GC memory probe preloaded
+ * (`--expose-gc --require gc-probe.cjs`, see `memoryAfterGc`):
  *
  * - `sightline`: the relay's own built CLI (`packages/relay/dist/cli.js`, built by
  *   `buildRelay` before the run), run with plain node as users run it (`pnpm relay`),
  *   configured through its environment variables;
  * - `reference`: `@y/websocket-server@0.1.1`'s own `src/server.js`, on 127.0.0.1, no
- *   persistence (YPERSISTENCE unset), exactly as a user would start it.
+ *   persistence (YPERSISTENCE unset), exactly as a user would start it;
+ * - `hocuspocus`: `@hocuspocus/server` 4.x started as its README starts it, no extensions, no
+ *   hooks (`hocuspocus-server.mjs`), on 127.0.0.1.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ServerKind } from './generator-protocol.js'
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const SRC = dirname(fileURLToPath(import.meta.url))
+export const REPO_ROOT = join(SRC, '..', '..')
 /**
  * The relay CLI to run. `SIGHTLINE_BENCH_RELAY_CLI` points the bench at another copy (for
  * measuring a candidate change to the relay against the committed one); a `.ts` path runs on
@@ -31,6 +37,12 @@ const REFERENCE_SERVER = join(
   'server.js',
 )
 
+/** The Hocuspocus server's start file (reads HOST and PORT from the environment). */
+const HOCUSPOCUS_SERVER = join(SRC, 'hocuspocus-server.mjs')
+/** Preloaded into every server: on SIGUSR2, GC twice and write the memory use (gc-probe.cjs). */
+const GC_PROBE = join(SRC, 'gc-probe.cjs')
+const GC_PROBE_TIMEOUT_MS = 20_000
+
 /** Raise the soft fd limit to the hard one, then become the command. */
 const ULIMIT_EXEC = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"'
 
@@ -42,11 +54,25 @@ export interface ServerConfig {
   readonly cpuProfDir?: string | undefined
 }
 
+/** A server's memory right after two full garbage collections (gc-probe.cjs). */
+export interface GcSample {
+  /** VmRSS from /proc/self/status, bytes. */
+  readonly vmRssBytes: number
+  /** `process.memoryUsage()`, bytes. */
+  readonly rss: number
+  readonly heapTotal: number
+  readonly heapUsed: number
+  readonly external: number
+  readonly arrayBuffers: number
+}
+
 export interface ServerProcess {
   readonly kind: ServerKind
   readonly port: number
   readonly url: string
   pid(): number
+  /** Has the server collect its garbage (twice) and report its memory then (gc-probe.cjs). */
+  memoryAfterGc(): Promise<GcSample>
   /** Kills with SIGKILL (no close frames), then starts it again on the same port. */
   killAndRestart(): Promise<{ killedAtUs: number; listeningAtUs: number }>
   kill9(): Promise<void>
@@ -104,19 +130,22 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
   /** Set while we stop or kill the server ourselves. */
   let stopping = false
 
+  const probeFile = join(tmpdir(), `sightline-bench-gc-${process.pid}-${port}.json`)
   const args = (): string[] => {
+    const probe = ['--expose-gc', '--require', GC_PROBE]
     const prof = config.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', config.cpuProfDir] : []
     if (config.kind === 'sightline') {
       const tsx = RELAY_CLI.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx'] : []
-      return [...prof, ...tsx, RELAY_CLI]
+      return [...probe, ...prof, ...tsx, RELAY_CLI]
     }
-    return [...prof, REFERENCE_SERVER]
+    return [...probe, ...prof, config.kind === 'hocuspocus' ? HOCUSPOCUS_SERVER : REFERENCE_SERVER]
   }
   const env = {
     ...process.env,
     ...config.env,
     HOST: '127.0.0.1',
     PORT: String(port),
+    SIGHTLINE_BENCH_GC_PROBE_FILE: probeFile,
   }
 
   async function start(): Promise<void> {
@@ -160,6 +189,27 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
     port,
     url: `ws://127.0.0.1:${port}`,
     pid: () => child?.pid ?? 0,
+    async memoryAfterGc() {
+      const c = child
+      if (c === null || c.exitCode !== null || c.signalCode !== null) {
+        throw new Error(`${config.kind} server is not running`)
+      }
+      rmSync(probeFile, { force: true })
+      c.kill('SIGUSR2')
+      const deadline = performance.now() + GC_PROBE_TIMEOUT_MS
+      for (;;) {
+        try {
+          const sample = JSON.parse(readFileSync(probeFile, 'utf8')) as GcSample
+          rmSync(probeFile, { force: true })
+          return sample
+        } catch {
+          if (performance.now() > deadline) {
+            throw new Error(`${config.kind} server wrote no GC probe in ${GC_PROBE_TIMEOUT_MS} ms`)
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+      }
+    },
     start,
     kill9,
     async killAndRestart() {
@@ -181,7 +231,7 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
   }
 }
 
-/** Polls the server's HTTP endpoint until it answers 200 (both servers answer plain GETs). */
+/** Polls the server's HTTP endpoint until it answers 200 (all three answer plain GETs). */
 async function waitHealthy(port: number, timeoutMs = 20_000): Promise<void> {
   const deadline = performance.now() + timeoutMs
   while (performance.now() < deadline) {

@@ -4,11 +4,12 @@
  * and sum what they measured.
  */
 import { randomBytes } from 'node:crypto'
+import { type MemoryAfterGc, memoryAfterGc } from './figures.js'
 import { GeneratorPool } from './generator-pool.js'
 import type { Behaviour, GeneratorStats, ServerKind } from './generator-protocol.js'
 import { Histogram } from './histogram.js'
 import { type ProcSample, sampleProcess } from './proc-stats.js'
-import { createServerProcess, type ServerProcess } from './servers.js'
+import { createServerProcess, type GcSample, type ServerProcess } from './servers.js'
 
 /** Loopback source addresses the tabs spread over (each has its own ephemeral port range). */
 export const SOURCE_ADDRESSES = sourceAddresses(8)
@@ -61,6 +62,8 @@ export class Session {
   readonly pool: GeneratorPool
   /** Server memory and CPU before any tab connected. */
   readonly baseline: ProcSample
+  /** Server memory after GC before any tab connected (gc-probe.cjs). */
+  readonly baselineAfterGc: GcSample
   #rooms = 0
 
   private constructor(
@@ -68,11 +71,13 @@ export class Session {
     server: ServerProcess,
     pool: GeneratorPool,
     base: ProcSample,
+    baseAfterGc: GcSample,
   ) {
     this.kind = kind
     this.server = server
     this.pool = pool
     this.baseline = base
+    this.baselineAfterGc = baseAfterGc
   }
 
   static async open(o: SessionOptions): Promise<Session> {
@@ -99,7 +104,16 @@ export class Session {
       throw error
     }
     await delay(300)
-    return new Session(o.kind, server, pool, sampleProcess(server.pid()))
+    const baseline = sampleProcess(server.pid())
+    let baselineAfterGc: GcSample
+    try {
+      baselineAfterGc = await server.memoryAfterGc()
+    } catch (error) {
+      await pool.close()
+      await server.stop()
+      throw error
+    }
+    return new Session(o.kind, server, pool, baseline, baselineAfterGc)
   }
 
   /** Rooms opened so far (global room indices 0..rooms-1). */
@@ -163,6 +177,11 @@ export class Session {
       if (Number(m[2]) > 0) out[m[1]!] = Number(m[2])
     }
     return out
+  }
+
+  /** Server memory after GC now, per connection against the after-GC baseline. */
+  async memoryAfterGc(connections: number): Promise<MemoryAfterGc> {
+    return memoryAfterGc(this.baselineAfterGc, await this.server.memoryAfterGc(), connections)
   }
 
   sample(): ProcSample {

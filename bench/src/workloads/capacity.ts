@@ -5,7 +5,7 @@
  * exceeded (the server holds one descriptor per connection).
  */
 import type { BenchConfig } from '../config.js'
-import { serverFigures, type WindowFigures, windowFigures } from '../figures.js'
+import { type MemoryAfterGc, serverFigures, type WindowFigures, windowFigures } from '../figures.js'
 import type { ServerKind } from '../generator-protocol.js'
 import { cpuPercent } from '../proc-stats.js'
 import { hardFdLimit } from '../servers.js'
@@ -16,6 +16,8 @@ const FD_RESERVE = 100
 
 export interface CapacityStep extends WindowFigures {
   readonly connectFailures: number
+  /** Server memory per connection after GC, taken after the step's window. */
+  readonly memoryAfterGc: MemoryAfterGc
 }
 
 export type CapacityStop = 'p99' | 'target' | 'connect-failures' | 'fd-limit' | 'settle-timeout'
@@ -55,6 +57,7 @@ export async function runCapacity(kind: ServerKind, config: BenchConfig): Promis
       const { failed } = await session.addRooms(rooms, c.roomSize)
       const settled = await session.settle(config.settleTimeoutMs)
       const { totals, activeMs, from, to } = await measureWindow(session, c.windowMs)
+      const memoryAfterGc = await session.memoryAfterGc(totals.tabsOpen)
       const step: CapacityStep = {
         ...windowFigures(
           totals,
@@ -64,6 +67,7 @@ export async function runCapacity(kind: ServerKind, config: BenchConfig): Promis
           cpuPercent(from.generators, to.generators),
         ),
         connectFailures: failed,
+        memoryAfterGc,
       }
       steps.push(step)
       const p99 = step.latency.p99Ms ?? Number.POSITIVE_INFINITY

@@ -6,8 +6,9 @@ import { delay, Session, type Totals } from '../session.js'
 /**
  * Presence-client defaults. Against Sightline: heartbeat every 4 s and no renewal (the relay
  * refreshes every state; the client's `renewIntervalMs` defaults to off). Against the
- * reference: no heartbeat (it would not answer) and renewal after 15 s, as y-protocols does
- * and as a client must toward a relay that does not refresh.
+ * reference and Hocuspocus: no heartbeat (they would not answer) and renewal after 15 s, as
+ * y-protocols' Awareness does (HocuspocusProvider runs one) and as a client must toward a
+ * server that does not refresh.
  */
 export function presenceBehaviour(
   kind: ServerKind,

@@ -7,6 +7,7 @@ import type { BenchConfig } from '../config.js'
 import {
   type IdleCost,
   idleCost,
+  type MemoryAfterGc,
   serverFigures,
   type WindowFigures,
   windowFigures,
@@ -31,6 +32,8 @@ export interface SteadyResult {
   readonly connect: { readonly opened: number; readonly failed: number; readonly settled: boolean }
   readonly idle: IdleCost
   readonly window: WindowFigures
+  /** Server memory per connection after GC, taken right after the change window. */
+  readonly memoryAfterGc: MemoryAfterGc
   readonly ghostAfterClose: GhostFigures
   readonly ghostAfterSilentLoss: GhostFigures
   /**
@@ -69,6 +72,7 @@ export async function runSteady(kind: ServerKind, config: BenchConfig): Promise<
       serverFigures(session.baseline, from.server, to.server, totals.tabsOpen),
       cpuPercent(from.generators, to.generators),
     )
+    const memoryAfterGc = await session.memoryAfterGc(totals.tabsOpen)
 
     const lost = {
       tabs: opened - totals.tabsOpen,
@@ -99,6 +103,7 @@ export async function runSteady(kind: ServerKind, config: BenchConfig): Promise<
       connect: { opened, failed, settled: settled.ok },
       idle,
       window,
+      memoryAfterGc,
       ghostAfterClose,
       ghostAfterSilentLoss,
       lost,
