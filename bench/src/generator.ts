@@ -118,11 +118,18 @@ class Generator implements TabHost {
 
   /**
    * The node a tab connects to: a hash of its client ID, so tabs spread over the nodes as a
-   * load balancer spreads them (uniformly, whatever the room), reproducibly from run to run.
+   * load balancer spreads them (uniformly and independently of their room-mates: a room's
+   * tabs share a node as often as chance has it), reproducibly from run to run. A full
+   * mixer (murmur3's finaliser), not a multiplicative hash: that spreads consecutive IDs,
+   * i.e. room-mates, evenly over the nodes, and more deliveries would cross than by chance.
    */
   nodeOf(clientId: number): number {
     const n = this.#urls.length
-    return n <= 1 ? 0 : Math.floor(((Math.imul(clientId, 0x9e3779b1) >>> 0) / 2 ** 32) * n)
+    if (n <= 1) return 0
+    let h = clientId
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+    return ((h ^ (h >>> 16)) >>> 0) % n
   }
 
   onChangeDelivered(receiver: Tab, senderId: number): void {
