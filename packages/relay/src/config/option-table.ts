@@ -121,6 +121,14 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
       'states of a connection closed "going away" (1001) without nulling them stay this long, so a frozen tab that resumes and reconnects at once is never seen leaving (0: at once; at most liveness timeout - sweep interval)',
   },
   {
+    variable: 'SIGHTLINE_COALESCE_WINDOW_MS',
+    option: 'coalesceWindowMs',
+    kind: ms(0, 1000),
+    default: 25,
+    description:
+      'a room that forwarded a change less than this long ago holds the next ones and sends each receiver one frame with all of them when the window ends (a busy room costs one write per receiver per window, not per change; adds up to this much latency there; 0: never hold)',
+  },
+  {
     variable: 'SIGHTLINE_REFRESH_INTERVAL_MS',
     option: 'refreshIntervalMs',
     kind: ms(100, 29_000),

@@ -56,6 +56,15 @@ export interface RelayOptions {
    */
   readonly removalGraceMs: number
   /**
+   * Coalescing window of a busy room (ms). A change goes out at once when its room forwarded
+   * no change in the last window; otherwise it is held, and when the window ends each
+   * receiver gets one awareness frame with every held change (the latest per client ID,
+   * never its own). A busy room then costs one write per receiver per window instead of one
+   * per change; the price is up to this much latency for changes in such a room. `0` sends
+   * every change at once. Default `25`.
+   */
+  readonly coalesceWindowMs: number
+  /**
    * Largest inbound WebSocket message (bytes); larger ones close with 4413. `ws` itself
    * refuses (1009) anything over twice this before buffering it. Default `65536` (a
    * presence state is under 3 KiB, a reply signal under 1 KiB).

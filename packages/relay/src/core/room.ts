@@ -2,6 +2,11 @@
  * One room: the connections in it, its awareness table and its relay-written document
  * (room-document.ts). The room forwards bytes: each outgoing frame is encoded once and the
  * same bytes go to every other connection; nothing is echoed to its sender.
+ *
+ * A busy room coalesces (`coalesceWindowMs`): an awareness change goes out at once when the
+ * room forwarded none in the last window; otherwise it waits for the window's end, when each
+ * receiver gets one frame with every change held meanwhile (the latest per client ID, never
+ * its own). Removals take the same path, so nothing overtakes a held change.
  */
 import {
   type AwarenessEntry,
@@ -32,6 +37,7 @@ export type RoomLimits = Pick<
   | 'removalGraceMs'
   | 'livenessTimeoutMs'
   | 'sweepIntervalMs'
+  | 'coalesceWindowMs'
 >
 
 /** What a room needs from a connection (or from a stand-in owner: a remote node, the relay). */
@@ -104,6 +110,12 @@ export class Room {
    */
   readonly #budgets = new WeakMap<RoomPeer, { signals: TokenBucket; answers: TokenBucket }>()
   readonly #hooks: RoomHooks
+  /** Awareness changes held for the end of the coalescing window, latest per client ID. */
+  #held: Map<number, HeldChange> | null = null
+  #heldTimer: ReturnType<typeof setTimeout> | null = null
+  /** When (monotonic ms) the room last forwarded awareness changes. */
+  #forwardedAt = Number.NEGATIVE_INFINITY
+  readonly #flushHeld = () => this.#flush()
 
   constructor(name: string, limits: RoomLimits = DEFAULT_OPTIONS, hooks: RoomHooks = {}) {
     this.name = name
@@ -195,7 +207,7 @@ export class Room {
       out.push(this.awareness.commit(owner, clientId, json, activity, since, subject))
     }
     if (out.length === 0) return
-    this.broadcast(encodeAwarenessFrame(out), owner)
+    this.#forward(out, owner)
     this.#hooks.onAwarenessChange?.(this)
   }
 
@@ -286,8 +298,55 @@ export class Room {
     for (const peer of this.#peers) if (peer !== except) peer.send(frame)
   }
 
+  /**
+   * Forwards awareness changes `entries` written by `from` to every other peer: at once when
+   * the room forwarded nothing in the last coalescing window, else at the window's end.
+   */
+  #forward(entries: readonly AwarenessEntry[], from: unknown): void {
+    const windowMs = this.#limits.coalesceWindowMs
+    if (this.#held === null) {
+      const now = performance.now()
+      const quietFor = now - this.#forwardedAt
+      if (windowMs <= 0 || quietFor >= windowMs) {
+        this.#forwardedAt = now
+        this.broadcast(encodeAwarenessFrame(entries), from)
+        return
+      }
+      this.#held = new Map()
+      this.#heldTimer = setTimeout(this.#flushHeld, windowMs - quietFor)
+    }
+    for (const entry of entries) {
+      // Re-inserted so the frame lists changes in the order they were made.
+      this.#held.delete(entry.clientId)
+      this.#held.set(entry.clientId, { entry, from })
+    }
+  }
+
+  /** The window ended: one frame per receiver with every held change but its own. */
+  #flush(): void {
+    const held = this.#held
+    this.#held = null
+    this.#heldTimer = null
+    if (held === null || held.size === 0) return
+    this.#forwardedAt = performance.now()
+    const changes = [...held.values()]
+    const writers = new Set(changes.map((c) => c.from))
+    const all = encodeAwarenessFrame(changes.map((c) => c.entry))
+    for (const peer of this.#peers) {
+      if (!writers.has(peer)) {
+        peer.send(all)
+        continue
+      }
+      const others = changes.filter((c) => c.from !== peer).map((c) => c.entry)
+      if (others.length > 0) peer.send(encodeAwarenessFrame(others))
+    }
+  }
+
   /** Frees the room (its last peer left): states kept for abrupt leavers go with it. */
   destroy(): void {
+    if (this.#heldTimer !== null) clearTimeout(this.#heldTimer)
+    this.#held = null
+    this.#heldTimer = null
     for (const peer of this.#leaving.keys()) peer.released?.()
     this.#leaving.clear()
     this.document.destroy()
@@ -298,7 +357,7 @@ export class Room {
     const removed = this.awareness.release(peer)
     peer.released?.()
     if (removed.length > 0) {
-      this.broadcast(encodeAwarenessFrame(removed), peer)
+      this.#forward(removed, peer)
       if (peer.remote !== true) {
         this.#hooks.onOwnedStates?.(
           this,
@@ -419,7 +478,7 @@ export class Room {
       const out = writes.map((e) =>
         this.awareness.commit(peer, e.clientId, e.json, e.activity, e.since),
       )
-      this.broadcast(encodeAwarenessFrame(out), peer)
+      this.#forward(out, peer)
       if (corrected !== undefined) peer.send(encodeAwarenessFrame(corrected))
       this.#hooks.onOwnedStates?.(
         this,
@@ -429,6 +488,13 @@ export class Room {
     }
     return forged === 0 ? NOTHING_FORGED : { forged }
   }
+}
+
+/** An awareness change waiting for the end of its room's coalescing window. */
+interface HeldChange {
+  readonly entry: AwarenessEntry
+  /** Who wrote it (a peer, or a remote node's stand-in): it is not sent back there. */
+  readonly from: unknown
 }
 
 /** The JSON of presence state `value` with its `since` replaced (other fields, order kept). */

@@ -1,0 +1,101 @@
+/**
+ * The coalescing window of a busy room (`coalesceWindowMs`, room.ts): a change in a quiet room
+ * goes out at once; changes made within a window of the last one forwarded are held and each
+ * receiver gets them in one frame when the window ends (latest per client ID, never its own),
+ * so a busy room costs one write per receiver per window. Real sockets to a real relay.
+ */
+import type { AwarenessEntry } from '@sightline/protocol'
+import { describe, expect, it } from 'vitest'
+import { join, presence, settle, startRelay, uniqueRoom } from './fixtures.js'
+
+/** Long enough that "at once" and "held until the window ends" cannot be confused. */
+const WINDOW_MS = 1000
+
+const clientIds = (frame: readonly AwarenessEntry[]) => frame.map((e) => e.clientId).sort()
+
+describe('coalescing window', () => {
+  it('a quiet room forwards a change at once', async () => {
+    const relay = await startRelay({ coalesceWindowMs: WINDOW_MS })
+    const room = uniqueRoom()
+    const alice = await join(relay, room, 'alice')
+    const bob = await join(relay, room, 'bob')
+    const startedAt = performance.now()
+    alice.setState(11, 1, presence('alice'))
+    await expect.poll(() => bob.live().has(11), { timeout: WINDOW_MS / 2 }).toBe(true)
+    expect(performance.now() - startedAt).toBeLessThan(WINDOW_MS / 2)
+  })
+
+  it('a busy room sends each receiver one frame per window with every held change but its own', async () => {
+    const relay = await startRelay({ coalesceWindowMs: WINDOW_MS })
+    const room = uniqueRoom()
+    const [alice, bob, carol] = await Promise.all(
+      ['alice', 'bob', 'carol'].map((s) => join(relay, room, s)),
+    )
+    alice!.setState(11, 1, presence('alice'))
+    await expect.poll(() => bob!.live().has(11)).toBe(true)
+    const marks = [alice!, bob!, carol!].map((c) => c.stateFrames().length)
+    // Within the window of that first change: held.
+    const heldAt = performance.now()
+    const activities = ['replying', 'viewing', 'viewing', 'replying'] as const
+    for (const [i, activity] of activities.entries()) {
+      alice!.setState(11, i + 2, presence('alice', { activity }))
+    }
+    carol!.setState(33, 1, presence('carol', { activity: 'replying' }))
+    await settle(alice!)
+    await settle(carol!)
+    expect(bob!.stateFrames().length).toBe(marks[1])
+
+    await expect
+      .poll(() => bob!.live().get(33)?.activity, { timeout: 3 * WINDOW_MS })
+      .toBe('replying')
+    // Released with the window's end, not before.
+    expect(performance.now() - heldAt).toBeGreaterThan(WINDOW_MS / 2)
+    await settle(alice!)
+    await settle(carol!)
+    await settle(bob!)
+    const newFrames = (i: number, c: { stateFrames(): AwarenessEntry[][] }) =>
+      c.stateFrames().slice(marks[i])
+    // Bob: one frame, Alice's latest state and Carol's.
+    expect(newFrames(1, bob!).map(clientIds)).toEqual([[11, 33]])
+    expect(bob!.live().get(11)?.activity).toBe('replying')
+    // The writers: one frame each, without their own state (no echo). Frames of only their own
+    // entries are the relay's corrections of their `since`, sent to them alone.
+    const forwarded = (i: number, c: { stateFrames(): AwarenessEntry[][] }, own: number) =>
+      newFrames(i, c).filter((f) => !f.every((e) => e.clientId === own))
+    expect(forwarded(0, alice!, 11).map(clientIds)).toEqual([[33]])
+    expect(forwarded(2, carol!, 33).map(clientIds)).toEqual([[11]])
+  })
+
+  it('a removal made within the window is not overtaken by a held change', async () => {
+    const relay = await startRelay({ coalesceWindowMs: WINDOW_MS })
+    const room = uniqueRoom()
+    const [alice, bob, carol] = await Promise.all(
+      ['alice', 'bob', 'carol'].map((s) => join(relay, room, s)),
+    )
+    alice!.setState(11, 1, presence('alice'))
+    await expect.poll(() => bob!.live().has(11)).toBe(true)
+    const mark = bob!.stateFrames().length
+    alice!.setState(11, 2, presence('alice', { activity: 'replying' }))
+    await settle(alice!)
+    await alice!.close()
+    // Written after the removal, in the same window: it travels with it.
+    carol!.setState(33, 1, presence('carol'))
+    await expect.poll(() => bob!.live().has(33), { timeout: 3 * WINDOW_MS }).toBe(true)
+    // One frame: Alice's removal (her held change folded into it) and Carol's state.
+    const frames = bob!.stateFrames().slice(mark)
+    expect(frames.map(clientIds)).toEqual([[11, 33]])
+    expect(frames[0]!.find((e) => e.clientId === 11)?.json).toBe('null')
+    expect(bob!.live().has(11)).toBe(false)
+  })
+
+  it('with a window of 0, every change is forwarded in its own frame', async () => {
+    const relay = await startRelay({ coalesceWindowMs: 0 })
+    const room = uniqueRoom()
+    const alice = await join(relay, room, 'alice')
+    const bob = await join(relay, room, 'bob')
+    for (let i = 1; i <= 5; i++) {
+      alice.setState(11, i, presence('alice', { activity: i % 2 === 0 ? 'replying' : 'viewing' }))
+    }
+    await expect.poll(() => bob.stateFrames().length).toBe(5)
+  })
+})
