@@ -45,7 +45,7 @@ describe('bench:capacity at tiny scale', () => {
       nodes: 2,
       generators: 2,
       measureMs: 2000,
-      idleMs: 1000,
+      idleMs: 1500,
       changeMs: 1000,
       settleTimeoutMs: 20_000,
       connectConcurrency: 16,
