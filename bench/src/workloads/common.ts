@@ -1,10 +1,11 @@
 /** Helpers shared by the workloads. */
+import { LivenessDefaults } from '@sightline/protocol'
 import type { BenchConfig } from '../config.js'
 import type { Behaviour, ServerKind } from '../generator-protocol.js'
 import { delay, Session, type Totals } from '../session.js'
 
 /**
- * Presence-client defaults. Against Sightline: heartbeat every 4 s and no renewal (the relay
+ * Presence-client defaults. Against Sightline: heartbeat every `LivenessDefaults` period (7 s) and no renewal (the relay
  * refreshes every state; the client's `renewIntervalMs` defaults to off). Against the
  * reference and Hocuspocus: no heartbeat (they would not answer) and renewal after 15 s, as
  * y-protocols' Awareness does (HocuspocusProvider runs one) and as a client must toward a
@@ -17,7 +18,7 @@ export function presenceBehaviour(
 ): Behaviour {
   const sightline = kind === 'sightline'
   return {
-    heartbeatMs: sightline ? 4000 : 0,
+    heartbeatMs: sightline ? LivenessDefaults.heartbeatIntervalMs : 0,
     renewMs: sightline ? 0 : 15_000,
     changeMs,
     reconnect,

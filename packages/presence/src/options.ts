@@ -1,4 +1,5 @@
 /** Options of `createPresence`, with their units and defaults in one place. */
+import { LivenessDefaults } from '@sightline/protocol'
 import type { PresenceEnvironment } from './environment.js'
 import { PresenceError } from './errors.js'
 import type { WebSocketCtor } from './websocket-like.js'
@@ -21,7 +22,7 @@ export interface ConnectionOptions {
   tokenIn?: 'protocol' | 'query' | undefined
   /** Page to watch for input, visibility and lifecycle. Default: window/document when present. */
   environment?: PresenceEnvironment | null | undefined
-  /** Heartbeat period, ms. Default 4000. */
+  /** Heartbeat period, ms. Default 7000 (`LivenessDefaults`). */
   heartbeatIntervalMs?: number | undefined
   /** Silence after a heartbeat that declares the connection dead, ms. Default 10000. */
   livenessTimeoutMs?: number | undefined
@@ -46,8 +47,8 @@ export interface PresenceOptions extends ConnectionOptions {
 }
 
 export const defaultPresenceOptions = Object.freeze({
-  heartbeatIntervalMs: 4000,
-  livenessTimeoutMs: 10_000,
+  heartbeatIntervalMs: LivenessDefaults.heartbeatIntervalMs,
+  livenessTimeoutMs: LivenessDefaults.livenessTimeoutMs,
   idleTimeoutMs: 300_000,
   reconnectMinDelayMs: 250,
   reconnectMaxDelayMs: 5000,

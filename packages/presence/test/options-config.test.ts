@@ -13,7 +13,7 @@ const names = Object.keys(defaultPresenceOptions) as (keyof typeof defaultPresen
 describe('presence client options', () => {
   it('the defaults follow the contract table', () => {
     expect(defaultPresenceOptions).toEqual({
-      heartbeatIntervalMs: 4000,
+      heartbeatIntervalMs: 7000,
       livenessTimeoutMs: 10_000,
       idleTimeoutMs: 300_000,
       reconnectMinDelayMs: 250,

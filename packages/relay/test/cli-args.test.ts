@@ -49,7 +49,7 @@ describe('command line', () => {
   it('shows each documented default and what is allowed', () => {
     const help = helpText('1.0.0')
     expect(help).toMatch(/--port <value> +PORT\n +TCP port[^\n]*between 0 and 65535; default 1234/)
-    expect(help).toMatch(/--ping-interval-ms[^\n]*\n[^\n]*default 5000/)
+    expect(help).toMatch(/--ping-interval-ms[^\n]*\n[^\n]*default 7500/)
     expect(help).toMatch(/--log-level[^\n]*\n[^\n]*one of fatal, error[^\n]*default info/)
     expect(help).toMatch(/--shutdown-timeout-ms[^\n]*\n[^\n]*default 5000/)
     expect(help).toMatch(/--jwt-secret[^\n]*\n[^\n]*visible to other users/)
@@ -119,6 +119,6 @@ describe('command line', () => {
     )
     expect(logged['jwtSecret']).toBe('[redacted]')
     expect(JSON.stringify(logged)).not.toContain('top-secret')
-    expect(logged['pingIntervalMs']).toBe(5000)
+    expect(logged['pingIntervalMs']).toBe(7500)
   })
 })

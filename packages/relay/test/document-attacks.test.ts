@@ -73,6 +73,8 @@ describe('document attacks', () => {
     const askers = await Promise.all(
       Array.from({ length: 12 }, (_, i) => join(relay, room, `asker${i}`)),
     )
+    // The document each joiner is sent (a sync frame too) has arrived before counting answers.
+    await Promise.all(askers.map(settle))
     const before = askers.map((a) => a.frames.length)
     const started = performance.now()
     for (let round = 0; round < 100; round++) for (const a of askers) a.send(step1Frame())

@@ -6,6 +6,7 @@
  * flags and `--help` (cli-args.ts) and the generated tables in the docs (config-table.ts).
  * To add a setting, add its row here and its field (with a docblock) to `RelayOptions`.
  */
+import { LivenessDefaults } from '@sightline/protocol'
 import { JWT_ALGORITHMS, type RelayOptions } from './relay-options.js'
 
 export const LOG_LEVELS = Object.freeze([
@@ -102,14 +103,14 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     variable: 'SIGHTLINE_PING_INTERVAL_MS',
     option: 'pingIntervalMs',
     kind: ms(100),
-    default: 5000,
+    default: LivenessDefaults.pingIntervalMs,
     description: 'silence before one WebSocket ping',
   },
   {
     variable: 'SIGHTLINE_LIVENESS_TIMEOUT_MS',
     option: 'livenessTimeoutMs',
     kind: ms(200),
-    default: 10_000,
+    default: LivenessDefaults.livenessTimeoutMs,
     description: 'silence after which a connection is dropped and its states removed',
   },
   {
@@ -132,14 +133,14 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     variable: 'SIGHTLINE_REFRESH_INTERVAL_MS',
     option: 'refreshIntervalMs',
     kind: ms(100, 29_000),
-    default: 15_000,
+    default: LivenessDefaults.refreshIntervalMs,
     description: 'a state not forwarded this long is re-sent with a fresh clock',
   },
   {
     variable: 'SIGHTLINE_SWEEP_INTERVAL_MS',
     option: 'sweepIntervalMs',
     kind: ms(10, 10_000),
-    default: 1000,
+    default: LivenessDefaults.sweepIntervalMs,
     description: 'period of the single liveness sweep',
   },
   {
