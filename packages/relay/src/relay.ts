@@ -163,11 +163,13 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   ) => {
     subjects.add(claims.sub)
     held++
+    const { sub, name, avatar, exp } = claims
     const connection = new Connection({
       id,
       ws,
       roomName: room,
-      claims,
+      // The granted room patterns were checked at admission: not kept per connection.
+      claims: avatar === undefined ? { sub, name, exp } : { sub, name, avatar, exp },
       peer,
       rooms,
       log,

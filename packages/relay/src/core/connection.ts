@@ -3,7 +3,7 @@
  * liveness bookkeeping the sweep reads, and maps every failure to a documented close code:
  * a bad frame closes this socket only, never the relay or another room.
  */
-import { CloseCode, CloseReason, type SightlineClaims } from '@sightline/protocol'
+import { CloseCode, CloseReason } from '@sightline/protocol'
 import type { Logger } from 'pino'
 import { type RawData, WebSocket } from 'ws'
 import type { ClientAddress } from '../access/client-address.js'
@@ -11,8 +11,8 @@ import type { RelayOptions } from '../config/options.js'
 import { isRelayError } from '../errors.js'
 import type { RelayMetrics } from '../ops/metrics.js'
 import { closeCodeOf, RefusalReason } from '../refusal.js'
-import { TokenBucket } from './rate-limit.js'
-import type { Room, RoomPeer } from './room.js'
+import { refill } from './rate-limit.js'
+import type { PeerClaims, Room, RoomPeer } from './room.js'
 import type { RoomRegistry } from './room-registry.js'
 import type { Corkable, WriteCoalescer } from './write-coalescer.js'
 
@@ -46,7 +46,7 @@ export interface ConnectionInit {
   readonly id: string
   readonly ws: WebSocket
   readonly roomName: string
-  readonly claims: SightlineClaims
+  readonly claims: PeerClaims
   /** Where it comes from (for its log lines). */
   readonly peer?: ClientAddress | undefined
   readonly rooms: RoomRegistry
@@ -72,9 +72,9 @@ export interface ConnectionInit {
 
 export class Connection implements RoomPeer {
   readonly id: string
-  readonly claims: SightlineClaims
+  readonly claims: PeerClaims
   /** Monotonic ms of the last inbound frame or pong. */
-  lastSeen = performance.now()
+  lastSeen = monotonicMs()
   /** Whether a ping was sent during the current silence. */
   pinged = false
   forgedWrites = 0
@@ -84,9 +84,11 @@ export class Connection implements RoomPeer {
   readonly #onGone: (connection: Connection) => void
   readonly #onReleased: ((connection: Connection) => void) | undefined
   readonly #limits: ConnectionLimits
-  readonly #bucket: TokenBucket
+  /** Inbound budgets (token buckets refilled lazily, see rate-limit.ts): messages and bytes. */
+  #messageTokens: number
+  #byteTokens: number
+  #budgetAt: number
   /** Inbound bytes: the relay's work on a frame grows with its size, so bytes are budgeted. */
-  readonly #bytes: TokenBucket
   readonly #metrics: ConnectionMetrics
   readonly #relayLog: Logger
   readonly #coalescer: WriteCoalescer | undefined
@@ -106,18 +108,15 @@ export class Connection implements RoomPeer {
     this.#onReleased = init.onReleased
     this.#limits = init.limits
     this.#metrics = init.metrics ?? NO_METRICS
-    this.#bucket = new TokenBucket(init.limits.messagesPerSecond, init.limits.messageBurst)
-    this.#bytes = new TokenBucket(init.limits.bytesPerSecond, byteBurstOf(init.limits))
-    this.#ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary))
-    this.#ws.on('pong', () => this.#seen())
-    this.#ws.on('close', (code) => {
-      if (this.#relayLog.isLevelEnabled('debug')) this.log.debug({ code }, 'connection closed')
-      // Closed by the other end, not by us. Only a "going away" close can be the browser
-      // closing a resumed frozen tab's socket, which reconnects at once: its live states get
-      // the removal grace. Anything else (1000 after leaving, a reset: 1006) is removed now.
-      this.#leave(code === CloseCode.GoingAway)
-    })
-    this.#ws.on('error', (error) => this.log.warn({ err: error.message }, 'socket error'))
+    this.#messageTokens = init.limits.messageBurst
+    this.#byteTokens = byteBurstOf(init.limits)
+    this.#budgetAt = this.lastSeen
+    // Shared listeners (no closures per connection): the socket leads back to its connection.
+    ;(this.#ws as SocketOf<Connection>)[CONNECTION] = this
+    this.#ws.on('message', Connection.#onWsMessage)
+    this.#ws.on('pong', Connection.#onWsPong)
+    this.#ws.on('close', Connection.#onWsClose)
+    this.#ws.on('error', Connection.#onWsError)
     this.#room = this.#rooms.join(init.roomName, this)
   }
 
@@ -203,19 +202,52 @@ export class Connection implements RoomPeer {
     return new Promise((resolve) => this.#ws.once('close', () => resolve()))
   }
 
-  #seen(now: number = performance.now()): void {
+  #seen(now: number = monotonicMs()): void {
     this.lastSeen = now
     this.pinged = false
   }
 
+  // Socket listeners shared by every connection (`this` is the socket they are called on).
+  static readonly #onWsMessage = function (this: WebSocket, data: RawData, isBinary: boolean) {
+    connectionOf(this).#onMessage(data, isBinary)
+  }
+
+  static readonly #onWsPong = function (this: WebSocket) {
+    connectionOf(this).#seen()
+  }
+
+  static readonly #onWsClose = function (this: WebSocket, code: number) {
+    const c = connectionOf(this)
+    if (c.#relayLog.isLevelEnabled('debug')) c.log.debug({ code }, 'connection closed')
+    // Closed by the other end, not by us. Only a "going away" close can be the browser
+    // closing a resumed frozen tab's socket, which reconnects at once: its live states get
+    // the removal grace. Anything else (1000 after leaving, a reset: 1006) is removed now.
+    c.#leave(code === CloseCode.GoingAway)
+  }
+
+  static readonly #onWsError = function (this: WebSocket, error: Error) {
+    connectionOf(this).log.warn({ err: error.message }, 'socket error')
+  }
+
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#gone) return
-    const now = performance.now()
+    const now = monotonicMs()
     this.#seen(now)
-    if (!this.#bucket.take(now)) {
+    const elapsed = now - this.#budgetAt
+    this.#budgetAt = now
+    const limits = this.#limits
+    this.#messageTokens = refill(
+      this.#messageTokens,
+      elapsed,
+      limits.messagesPerSecond,
+      limits.messageBurst,
+    )
+    this.#byteTokens = refill(this.#byteTokens, elapsed, limits.bytesPerSecond, byteBurstOf(limits))
+    if (this.#messageTokens < 1) {
       this.close(RefusalReason.RateLimited)
       return
     }
+    this.#messageTokens -= 1
     if (!isBinary) {
       this.close(RefusalReason.BadFrame, 'text frame')
       return
@@ -226,10 +258,11 @@ export class Connection implements RoomPeer {
       this.close(RefusalReason.FrameTooLarge, `${bytes.byteLength} bytes`)
       return
     }
-    if (!this.#bytes.take(now, bytes.byteLength)) {
+    if (this.#byteTokens < bytes.byteLength) {
       this.close(RefusalReason.RateLimited, 'byte rate')
       return
     }
+    this.#byteTokens -= bytes.byteLength
     try {
       const { forged } = this.#room.receive(this, bytes)
       if (forged > 0) this.#countForged(forged)
@@ -276,6 +309,22 @@ export function byteBurstOf(
   limits: Pick<RelayOptions, 'bytesPerSecond' | 'maxFrameBytes'>,
 ): number {
   return Math.max(limits.bytesPerSecond, 2 * limits.maxFrameBytes)
+}
+
+/** Where a socket keeps its connection (one property instead of four closures). */
+const CONNECTION: unique symbol = Symbol('sightline.connection')
+type SocketOf<C> = WebSocket & { [CONNECTION]: C }
+
+function connectionOf(ws: WebSocket): Connection {
+  return (ws as SocketOf<Connection>)[CONNECTION]
+}
+
+/**
+ * Monotonic milliseconds as an integer: a small integer field costs no heap number per
+ * connection, and the sweep and budgets need no finer clock.
+ */
+export function monotonicMs(): number {
+  return Math.floor(performance.now())
 }
 
 /** The TCP socket under a `ws` WebSocket (not in ws's typings; set once it is open). */

@@ -16,13 +16,19 @@ export type IdentityCheck =
   | { readonly ok: false; readonly reason: 'incomplete' | 'mismatch' }
 
 /** True when `state.user` is the identity the token asserts. */
-export function matchesClaims(state: PresenceState, claims: SightlineClaims): boolean {
+export function matchesClaims(
+  state: PresenceState,
+  claims: Pick<SightlineClaims, 'sub' | 'name' | 'avatar'>,
+): boolean {
   if (state.user.id !== claims.sub || state.user.name !== claims.name) return false
   return state.user.avatar === claims.avatar
 }
 
 /** Checks a parsed (non-null) awareness state against the connection's claims. */
-export function checkIdentity(value: unknown, claims: SightlineClaims): IdentityCheck {
+export function checkIdentity(
+  value: unknown,
+  claims: Pick<SightlineClaims, 'sub' | 'name' | 'avatar'>,
+): IdentityCheck {
   if (claimsOtherIdentity(value, claims)) return { ok: false, reason: 'mismatch' }
   const state = readPresenceState(value)
   if (state === null) return { ok: false, reason: 'incomplete' }
@@ -30,7 +36,10 @@ export function checkIdentity(value: unknown, claims: SightlineClaims): Identity
 }
 
 /** Whether any identity field present in `value` differs from the token's. */
-function claimsOtherIdentity(value: unknown, claims: SightlineClaims): boolean {
+function claimsOtherIdentity(
+  value: unknown,
+  claims: Pick<SightlineClaims, 'sub' | 'name' | 'avatar'>,
+): boolean {
   if (typeof value !== 'object' || value === null || !('user' in value)) return false
   const user = (value as { user: unknown }).user
   if (typeof user !== 'object' || user === null) return true

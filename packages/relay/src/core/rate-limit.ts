@@ -10,7 +10,7 @@ export class TokenBucket {
   #at: number
 
   constructor(ratePerSecond: number, burst: number, now: number = performance.now()) {
-    this.#rate = ratePerSecond / 1000
+    this.#rate = ratePerSecond
     this.#burst = burst
     this.#tokens = burst
     this.#at = now
@@ -18,10 +18,24 @@ export class TokenBucket {
 
   /** Takes `n` tokens; false when fewer are left (the message exceeds the rate). */
   take(now: number = performance.now(), n = 1): boolean {
-    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#at) * this.#rate)
+    this.#tokens = refill(this.#tokens, now - this.#at, this.#rate, this.#burst)
     this.#at = now
     if (this.#tokens < n) return false
     this.#tokens -= n
     return true
   }
+}
+
+/**
+ * A bucket's tokens after `elapsedMs` of refilling at `ratePerSecond`, capped at `burst`: the
+ * same rule as TokenBucket, for a caller that keeps the numbers in its own fields (a
+ * connection keeps two budgets without two objects).
+ */
+export function refill(
+  tokens: number,
+  elapsedMs: number,
+  ratePerSecond: number,
+  burst: number,
+): number {
+  return Math.min(burst, tokens + (elapsedMs * ratePerSecond) / 1000)
 }

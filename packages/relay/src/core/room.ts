@@ -40,10 +40,16 @@ export type RoomLimits = Pick<
   | 'coalesceWindowMs'
 >
 
+/**
+ * The claims a peer keeps once admitted: who it is and until when. The granted room patterns
+ * are checked at admission and not kept (one array and its strings less per connection).
+ */
+export type PeerClaims = Omit<SightlineClaims, 'rooms'>
+
 /** What a room needs from a connection (or from a stand-in owner: a remote node, the relay). */
 export interface RoomPeer extends AwarenessOwner {
   readonly id: string
-  readonly claims: SightlineClaims
+  readonly claims: PeerClaims
   send(frame: Uint8Array): void
   /** Logs at debug level why something it sent was dropped (never on the hot path otherwise). */
   debug?(fields: object, message: string): void
@@ -115,7 +121,6 @@ export class Room {
   #heldTimer: ReturnType<typeof setTimeout> | null = null
   /** When (monotonic ms) the room last forwarded awareness changes. */
   #forwardedAt = Number.NEGATIVE_INFINITY
-  readonly #flushHeld = () => this.#flush()
 
   constructor(name: string, limits: RoomLimits = DEFAULT_OPTIONS, hooks: RoomHooks = {}) {
     this.name = name
@@ -313,13 +318,18 @@ export class Room {
         return
       }
       this.#held = new Map()
-      this.#heldTimer = setTimeout(this.#flushHeld, windowMs - quietFor)
+      // The room as the timer's argument: no closure per room.
+      this.#heldTimer = setTimeout(Room.#flushRoom, windowMs - quietFor, this)
     }
     for (const entry of entries) {
       // Re-inserted so the frame lists changes in the order they were made.
       this.#held.delete(entry.clientId)
       this.#held.set(entry.clientId, { entry, from })
     }
+  }
+
+  static #flushRoom(room: Room): void {
+    room.#flush()
   }
 
   /** The window ended: one frame per receiver with every held change but its own. */
