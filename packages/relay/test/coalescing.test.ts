@@ -6,17 +6,36 @@
  */
 import type { AwarenessEntry } from '@sightline/protocol'
 import { describe, expect, it } from 'vitest'
+import { coalesceWindowOf, FULL_WINDOW_PEERS } from '../src/core/room.js'
 import { join, presence, settle, startRelay, uniqueRoom } from './fixtures.js'
 
 /** Long enough that "at once" and "held until the window ends" cannot be confused. */
 const WINDOW_MS = 1000
 
+type Relay = Awaited<ReturnType<typeof startRelay>>
+
+/** Silent peers that make `room` big enough to hold for the whole window (with `others`). */
+async function fill(relay: Relay, room: string, others: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: FULL_WINDOW_PEERS - others }, (_, i) => join(relay, room, `filler${i}`)),
+  )
+}
+
 const clientIds = (frame: readonly AwarenessEntry[]) => frame.map((e) => e.clientId).sort()
 
 describe('coalescing window', () => {
+  it('scales with the room: a room of 50 or more holds the whole window, smaller ones their share', () => {
+    expect(coalesceWindowOf(50, 50)).toBe(50)
+    expect(coalesceWindowOf(50, 500)).toBe(50)
+    expect(coalesceWindowOf(50, 5)).toBe(5)
+    expect(coalesceWindowOf(50, 1)).toBe(1)
+    expect(coalesceWindowOf(0, 50)).toBe(0)
+  })
+
   it('a quiet room forwards a change at once', async () => {
     const relay = await startRelay({ coalesceWindowMs: WINDOW_MS })
     const room = uniqueRoom()
+    await fill(relay, room, 2)
     const alice = await join(relay, room, 'alice')
     const bob = await join(relay, room, 'bob')
     const startedAt = performance.now()
@@ -28,6 +47,7 @@ describe('coalescing window', () => {
   it('a busy room sends each receiver one frame per window with every held change but its own', async () => {
     const relay = await startRelay({ coalesceWindowMs: WINDOW_MS })
     const room = uniqueRoom()
+    await fill(relay, room, 3)
     const [alice, bob, carol] = await Promise.all(
       ['alice', 'bob', 'carol'].map((s) => join(relay, room, s)),
     )
@@ -69,6 +89,7 @@ describe('coalescing window', () => {
   it('a removal made within the window is not overtaken by a held change', async () => {
     const relay = await startRelay({ coalesceWindowMs: WINDOW_MS })
     const room = uniqueRoom()
+    await fill(relay, room, 3)
     const [alice, bob, carol] = await Promise.all(
       ['alice', 'bob', 'carol'].map((s) => join(relay, room, s)),
     )

@@ -125,9 +125,9 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     variable: 'SIGHTLINE_COALESCE_WINDOW_MS',
     option: 'coalesceWindowMs',
     kind: ms(0, 1000),
-    default: 25,
+    default: 50,
     description:
-      'a room that forwarded a change less than this long ago holds the next ones and sends each receiver one frame with all of them when the window ends (a busy room costs one write per receiver per window, not per change; adds up to this much latency there; 0: never hold)',
+      'a room of 50+ that forwarded a change less than this long ago holds the next ones and sends each receiver one frame with all of them when the window ends; smaller rooms hold for their share (a room of 5: a tenth). A busy room costs about 1,000 writes/s whatever its size; changes there wait up to the window. 0: never hold',
   },
   {
     variable: 'SIGHTLINE_REFRESH_INTERVAL_MS',
