@@ -6,6 +6,7 @@
  */
 import type { BenchConfig } from '../config.js'
 import type { ServerKind } from '../generator-protocol.js'
+import type { LatencySummary } from '../histogram.js'
 import { delay } from '../session.js'
 import { openSession, populate, presenceBehaviour } from './common.js'
 
@@ -19,6 +20,12 @@ export interface RestartStormResult {
   readonly restoredAfterKillMs: number | null
   readonly restoredAfterListenMs: number | null
   readonly reconnectFailures: number
+  /** Why reconnect attempts failed, by error code (ECONNREFUSED while down, HTTP status...). */
+  readonly reconnectErrors: Readonly<Record<string, number>>
+  /** From a reconnect attempt's connect call to its socket opening (successful ones). */
+  readonly reconnectLatency: LatencySummary
+  /** Sockets the server closed after they opened, by close code. */
+  readonly closeCodes: Readonly<Record<string, number>>
 }
 
 export async function runRestartStorm(
@@ -54,6 +61,9 @@ export async function runRestartStorm(
       restoredAfterKillMs: restored ? Math.round((atUs - killedAtUs) / 1000) : null,
       restoredAfterListenMs: restored ? Math.round((atUs - listeningAtUs) / 1000) : null,
       reconnectFailures: totals.connectFailures,
+      reconnectErrors: totals.connectErrors,
+      closeCodes: totals.closeCodes,
+      reconnectLatency: totals.connect.summaryMs(),
     }
   } finally {
     await session.close()

@@ -352,10 +352,19 @@ function destroyOnError(this: Duplex): void {
   this.destroy()
 }
 
+/**
+ * Connections the kernel may queue for accept. After a relay restart every tab reconnects
+ * within a second or two; with Node's default (511) the rest of the storm's SYNs are dropped
+ * and retried by the clients' kernels after 1 s, then 3 s, which was most of the time until
+ * presence was restored (bench restart-storm: connect p50 2 s). The kernel caps it at
+ * net.core.somaxconn (4096 on current Linux).
+ */
+export const LISTEN_BACKLOG = 4096
+
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, host, () => {
+    server.listen(port, host, LISTEN_BACKLOG, () => {
       server.off('error', reject)
       resolve()
     })

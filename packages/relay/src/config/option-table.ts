@@ -241,7 +241,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     variable: 'SIGHTLINE_MAX_PENDING_UPGRADES',
     option: 'maxPendingUpgrades',
     kind: count('number of sockets', 1),
-    default: 2000,
+    default: 10_000,
     description: 'upgrade requests waiting for admission at once (more: HTTP 503)',
   },
   {

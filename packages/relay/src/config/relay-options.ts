@@ -116,7 +116,10 @@ export interface RelayOptions {
   /**
    * Sockets that sent an upgrade request and are not admitted yet (token being verified, or
    * refused and given `REFUSED_CLOSE_WAIT_MS` to answer the close); past this, upgrade requests
-   * get HTTP 503 at once. Default `2000`.
+   * get HTTP 503 at once. Default `10000`: after a restart, a relay's tabs all come back
+   * within a second or two, and each refused one backs off and comes back later (the restart
+   * storm of 5,000 tabs refused 1,459 upgrades with the former 2,000). Each waiting upgrade
+   * holds a socket and its request, a few KiB.
    */
   readonly maxPendingUpgrades: number
   /**

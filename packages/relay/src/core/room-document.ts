@@ -36,9 +36,24 @@ export function isEmptyUpdate(update: Uint8Array): boolean {
   return update.length === 2 && update[0] === 0 && update[1] === 0
 }
 
+/** Sync step 2 of an empty document: what a room without replies answers and sends on join. */
+const EMPTY_STATE_FRAME = encodeSyncStep2Frame(Uint8Array.of(0, 0))
+
+/**
+ * The relay-written document's guid. Yjs only reads it for sub-documents, which this never is;
+ * without one, every Y.Doc draws a random UUID (0.3 ms of getRandomValues per room, which a
+ * restart storm pays for every room at once).
+ */
+const DOC_GUID = 'sightline-room'
+
 export class RoomDocument {
-  readonly #doc = new Y.Doc()
-  readonly #log: Y.Array<ReplyEntry>
+  /**
+   * Made with the first reply entry: until then the document is empty and every answer is
+   * the same constant frame, so a room without replies (most rooms) holds no Y.Doc.
+   */
+  #doc: Y.Doc | null = null
+  #log: Y.Array<ReplyEntry> | null = null
+  readonly #onChange: (frame: Uint8Array) => void
   /** Sync step 2 of the whole document; made on first need after each change. */
   #fullState: Uint8Array | null = null
   /** The last `at` handed out: relay clocks strictly rise within a room. */
@@ -46,15 +61,24 @@ export class RoomDocument {
 
   /** `onChange` receives each change as a ready sync update frame for every peer. */
   constructor(onChange: (frame: Uint8Array) => void) {
-    this.#log = this.#doc.getArray<ReplyEntry>(REPLIES_KEY)
-    this.#doc.on('update', (update: Uint8Array) => {
+    this.#onChange = onChange
+  }
+
+  #logOf(): Y.Array<ReplyEntry> {
+    if (this.#log !== null) return this.#log
+    const doc = new Y.Doc({ guid: DOC_GUID })
+    doc.on('update', (update: Uint8Array) => {
       this.#fullState = null
-      onChange(encodeSyncUpdateFrame(update))
+      this.#onChange(encodeSyncUpdateFrame(update))
     })
+    this.#doc = doc
+    this.#log = doc.getArray<ReplyEntry>(REPLIES_KEY)
+    return this.#log
   }
 
   /** Sync step 2 with the whole document (what a newcomer gets on join). */
   fullStateFrame(): Uint8Array {
+    if (this.#doc === null) return EMPTY_STATE_FRAME
     this.#fullState ??= encodeSyncStep2Frame(Y.encodeStateAsUpdate(this.#doc))
     return this.#fullState
   }
@@ -71,7 +95,7 @@ export class RoomDocument {
       throw new RelayError(RelayErrorCode.BadFrame, 'malformed state vector', { cause })
     }
     // Most askers know nothing of this document yet (it is made anew with each room).
-    if (!known.has(this.#doc.clientID)) return this.fullStateFrame()
+    if (this.#doc === null || !known.has(this.#doc.clientID)) return this.fullStateFrame()
     return encodeSyncStep2Frame(Y.encodeStateAsUpdate(this.#doc, stateVector))
   }
 
@@ -79,11 +103,7 @@ export class RoomDocument {
   appendReply(entry: Omit<ReplyEntry, 'at'>): ReplyEntry {
     this.#lastAt = Math.max(this.#lastAt + 1, Date.now())
     const stamped: ReplyEntry = { ...entry, at: this.#lastAt }
-    this.#doc.transact(() => {
-      this.#log.push([stamped])
-      const excess = this.#log.length - MAX_REPLIES
-      if (excess > 0) this.#log.delete(0, excess)
-    })
+    this.#append([stamped])
     return stamped
   }
 
@@ -92,7 +112,7 @@ export class RoomDocument {
    * invalid ones and those already here, keeping the last MAX_REPLIES.
    */
   addEntries(texts: readonly string[]): void {
-    const known = new Set(this.#log.toArray().map(entryKey))
+    const known = new Set((this.#log?.toArray() ?? []).map(entryKey))
     const fresh: ReplyEntry[] = []
     for (const text of texts) {
       let entry: ReplyEntry | null
@@ -105,26 +125,31 @@ export class RoomDocument {
       known.add(entryKey(entry))
       fresh.push(entry)
     }
-    if (fresh.length === 0) return
-    this.#doc.transact(() => {
-      this.#log.push(fresh)
-      const excess = this.#log.length - MAX_REPLIES
-      if (excess > 0) this.#log.delete(0, excess)
+    if (fresh.length > 0) this.#append(fresh)
+  }
+
+  /** Appends `entries` in one transaction, keeping the last MAX_REPLIES. */
+  #append(entries: ReplyEntry[]): void {
+    const log = this.#logOf()
+    log.doc?.transact(() => {
+      log.push(entries)
+      const excess = log.length - MAX_REPLIES
+      if (excess > 0) log.delete(0, excess)
     })
   }
 
   /** The log's entries as JSON texts (what another node asks for in cluster mode). */
   entries(): string[] {
-    return this.#log.toArray().map((e) => JSON.stringify(e))
+    return (this.#log?.toArray() ?? []).map((e) => JSON.stringify(e))
   }
 
   /** Bytes of the whole document encoded (for tests and the benchmark). */
   get encodedBytes(): number {
-    return Y.encodeStateAsUpdate(this.#doc).byteLength
+    return this.#doc === null ? 2 : Y.encodeStateAsUpdate(this.#doc).byteLength
   }
 
   destroy(): void {
-    this.#doc.destroy()
+    this.#doc?.destroy()
   }
 }
 
