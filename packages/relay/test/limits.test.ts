@@ -151,7 +151,7 @@ describe('environment', () => {
       maxConnections: 20_000,
       maxConnectionsPerSubject: 50,
       handshakeTimeoutMs: 10_000,
-      maxPendingUpgrades: 2000,
+      maxPendingUpgrades: 10_000,
       maxTokenLifetimeSec: 86_400,
       maxClientIdsPerConnection: 4,
       maxSendBufferBytes: 1_048_576,
