@@ -38,6 +38,8 @@ export interface BenchConfig {
   }
   readonly restartStorm: {
     readonly tabs: number
+    /** Kill and restart this many times (figures are medians over them). */
+    readonly cycles: number
     readonly roomSize: number
     readonly timeoutMs: number
   }
@@ -79,7 +81,7 @@ export function fullConfig(scale = 1): BenchConfig {
       lifetimeMs: 2000,
       durationMs: 20_000,
     },
-    restartStorm: { tabs: n(5000, 50), roomSize: 5, timeoutMs: 60_000 },
+    restartStorm: { tabs: n(5000, 50), cycles: 3, roomSize: 5, timeoutMs: 60_000 },
     capacity: {
       step: n(5000, 100),
       max: n(50_000, 200),
@@ -113,7 +115,7 @@ export function smokeConfig(): BenchConfig {
     },
     hotRoom: { tabs: 40, roomSize: 10, changeMs: 500, windowMs: 2000 },
     churn: { baseTabs: 20, roomSize: 5, ratePerSec: 20, lifetimeMs: 300, durationMs: 1500 },
-    restartStorm: { tabs: 20, roomSize: 5, timeoutMs: 15_000 },
+    restartStorm: { tabs: 20, cycles: 1, roomSize: 5, timeoutMs: 15_000 },
     capacity: {
       step: 50,
       max: 100,

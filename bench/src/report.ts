@@ -105,6 +105,7 @@ const restartRows: Row<RestartStormResult>[] = [
   ['restored after kill ms', (r) => r.restoredAfterKillMs],
   ['restored after listen ms', (r) => r.restoredAfterListenMs],
   ['failed reconnect attempts', (r) => r.reconnectFailures],
+  ['restarts (medians of)', (r) => r.cycles.length],
 ]
 
 const capacityRows: Row<CapacityResult>[] = [

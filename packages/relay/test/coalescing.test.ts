@@ -24,11 +24,11 @@ async function fill(relay: Relay, room: string, others: number): Promise<void> {
 const clientIds = (frame: readonly AwarenessEntry[]) => frame.map((e) => e.clientId).sort()
 
 describe('coalescing window', () => {
-  it('scales with the room: a room of 50 or more holds the whole window, smaller ones their share', () => {
+  it('scales with the room: a room of 50 or more holds the whole window, smaller ones a share falling with the square of their size', () => {
     expect(coalesceWindowOf(50, 50)).toBe(50)
     expect(coalesceWindowOf(50, 500)).toBe(50)
-    expect(coalesceWindowOf(50, 5)).toBe(5)
-    expect(coalesceWindowOf(50, 1)).toBe(1)
+    expect(coalesceWindowOf(50, 10)).toBeCloseTo(2)
+    expect(coalesceWindowOf(50, 5)).toBeCloseTo(0.5)
     expect(coalesceWindowOf(0, 50)).toBe(0)
   })
 

@@ -127,7 +127,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     kind: ms(0, 1000),
     default: 50,
     description:
-      'a room of 50+ that forwarded a change less than this long ago holds the next ones and sends each receiver one frame with all of them when the window ends; smaller rooms hold for their share (a room of 5: a tenth). A busy room costs about 1,000 writes/s whatever its size; changes there wait up to the window. 0: never hold',
+      'a room of 50+ that forwarded a change less than this long ago holds the next ones and sends each receiver one frame with all of them when the window ends (a busy room of 50 then costs about 1,000 writes/s; its changes wait up to the window); smaller rooms hold for a share falling with the square of their size (a room of 10: 1/25, of 5: 1/100). 0: never hold',
   },
   {
     variable: 'SIGHTLINE_REFRESH_INTERVAL_MS',

@@ -56,14 +56,14 @@ export interface RelayOptions {
    */
   readonly removalGraceMs: number
   /**
-   * Coalescing window of a busy room of 50 peers or more (ms); a smaller room holds for its
-   * share (a room of 5 for a tenth: forwarding costs one write per receiver). A change goes
-   * out at once when its room forwarded no change in the last window; otherwise it is held,
-   * and when the window ends each receiver gets one awareness frame with every held change
-   * (the latest per client ID, never its own). A busy room then costs about 1,000 writes per
-   * second whatever its size, instead of one write per receiver per change; the price is up
-   * to the window's latency for changes in such a room. `0` sends every change at once.
-   * Default `50`.
+   * Coalescing window of a busy room of 50 peers or more (ms); a smaller room holds for a
+   * share falling with the square of its size (a room of 10 for 1/25, a room of 5 for 1/100:
+   * small rooms in effect forward at once). A change goes out at once when its room
+   * forwarded no change in the last window; otherwise it is held, and when the window ends
+   * each receiver gets one awareness frame with every held change (the latest per client ID,
+   * never its own). A busy room of 50 then costs about 1,000 writes per second instead of one
+   * write per receiver per change; the price is up to the window's latency for changes in
+   * such a room. `0` sends every change at once. Default `50`.
    */
   readonly coalesceWindowMs: number
   /**
