@@ -263,6 +263,12 @@ export class AwarenessTable<O extends AwarenessOwner> {
     for (const r of this.#records.values()) if (r.json !== NULL_STATE) yield r.json
   }
 
+  /** Whether `owner` already holds exactly this live state for `clientId`. */
+  holds(owner: O, clientId: number, json: string): boolean {
+    const r = this.#records.get(clientId)
+    return r !== undefined && r.owner === owner && r.json === json && json !== NULL_STATE
+  }
+
   /** Whether `clientId` has a live (non-null) state. */
   isLive(clientId: number): boolean {
     const r = this.#records.get(clientId)
