@@ -143,7 +143,7 @@ test('live regions speak once per change, not on refreshes or clock ticks', asyn
   openAgent,
   conversation,
 }) => {
-  // One relay refresh (15 s by default, jittered) is waited for.
+  // One relay refresh (20 s by default, jittered) is waited for.
   test.setTimeout(60_000)
   const stateFrames: number[] = []
   const alice = await openRecorded(openAgent, 'alice', conversation.path, async (page) => {

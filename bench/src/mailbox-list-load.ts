@@ -11,7 +11,8 @@
  *     [--conversations 200] [--lists 5] [--dwell-ms 2000]
  *
  * Agents are raw `ws` clients that speak the wire like the presence client (own state only,
- * a heartbeat every 4 s, a removal before leaving a conversation); list pages are raw clients
+ * a heartbeat every `LivenessDefaults.heartbeatIntervalMs`, a removal before leaving a
+ * conversation); list pages are raw clients
  * of the mailbox room that only send heartbeats.
  */
 import { randomInt } from 'node:crypto'
@@ -23,6 +24,7 @@ import {
   encodeAwarenessFrame,
   HEARTBEAT_FRAME,
   isHeartbeatFrame,
+  LivenessDefaults,
   mailboxRoom,
   readAwarenessUpdate,
   readFrame,
@@ -79,7 +81,7 @@ export interface MailboxListLoadResult {
 }
 
 const SECRET = 'mailbox-list-load-secret-0123456789abcdef'
-const HEARTBEAT_MS = 4000
+const HEARTBEAT_MS = LivenessDefaults.heartbeatIntervalMs
 const MAILBOX = 'load'
 
 interface AgentTab {
