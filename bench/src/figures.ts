@@ -5,7 +5,7 @@
 import type { LatencySummary } from './histogram.js'
 import { cpuPercent, type ProcSample } from './proc-stats.js'
 import type { GcSample } from './servers.js'
-import type { Totals } from './session.js'
+import type { Totals } from './totals.js'
 
 export interface ServerFigures {
   /** Server CPU over the window, percent of one core. */

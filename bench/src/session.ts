@@ -7,9 +7,11 @@ import { randomBytes } from 'node:crypto'
 import { type MemoryAfterGc, memoryAfterGc } from './figures.js'
 import { GeneratorPool } from './generator-pool.js'
 import type { Behaviour, GeneratorStats, ServerKind } from './generator-protocol.js'
-import { Histogram } from './histogram.js'
 import { type ProcSample, sampleProcess } from './proc-stats.js'
 import { createServerProcess, type GcSample, type ServerProcess } from './servers.js'
+import { sumStats, type Totals } from './totals.js'
+
+export { sumStats, type Totals } from './totals.js'
 
 /** Loopback source addresses the tabs spread over (each has its own ephemeral port range). */
 export const SOURCE_ADDRESSES = sourceAddresses(8)
@@ -48,12 +50,6 @@ export function relayEnvironment(secret: string): Record<string, string> {
     SIGHTLINE_MAX_ROOMS: '100000',
     SIGHTLINE_MAX_SEND_BUFFER_BYTES: String(256 * 2 ** 20),
   }
-}
-
-/** Sum of the generators' counters, with their histograms merged. */
-export interface Totals extends Omit<GeneratorStats, 'latency' | 'connect'> {
-  readonly latency: Histogram
-  readonly connect: Histogram
 }
 
 export class Session {
@@ -207,34 +203,6 @@ export class Session {
   async close(): Promise<void> {
     await this.pool.close()
     await this.server.stop()
-  }
-}
-
-export function sumStats(all: readonly GeneratorStats[]): Totals {
-  const latency = new Histogram()
-  const connect = new Histogram()
-  const sum: Record<string, number> = {}
-  const closeCodes: Record<string, number> = {}
-  const connectErrors: Record<string, number> = {}
-  for (const s of all) {
-    for (const [code, n] of Object.entries(s.connectErrors ?? {}))
-      connectErrors[code] = (connectErrors[code] ?? 0) + n
-    latency.merge(s.latency)
-    connect.merge(s.connect)
-    for (const [code, n] of Object.entries(s.closeCodes))
-      closeCodes[code] = (closeCodes[code] ?? 0) + n
-    for (const [k, v] of Object.entries(s)) {
-      if (typeof v === 'number') sum[k] = (sum[k] ?? 0) + v
-    }
-  }
-  sum['windowMs'] = Math.max(0, ...all.map((s) => s.windowMs))
-  sum['loopLagMaxMs'] = Math.max(0, ...all.map((s) => s.loopLagMaxMs))
-  return {
-    ...(sum as unknown as Omit<GeneratorStats, 'latency' | 'connect'>),
-    closeCodes,
-    connectErrors,
-    latency,
-    connect,
   }
 }
 
