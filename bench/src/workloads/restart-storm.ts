@@ -13,17 +13,21 @@ import { Histogram, type LatencySummary } from '../histogram.js'
 import { delay } from '../session.js'
 import { openSession, populate, presenceBehaviour } from './common.js'
 
-export interface RestartStormResult {
-  readonly tabs: number
-  readonly settledBefore: boolean
+/** One kill and restart. */
+export interface RestartCycle {
   readonly restored: boolean
   /** Tabs still missing a room-mate when the wait ended (0 when restored). */
   readonly missing: number
   readonly downMs: number
   readonly restoredAfterKillMs: number | null
   readonly restoredAfterListenMs: number | null
-  /** Failed reconnect attempts per restart (mean over the cycles). */
   readonly reconnectFailures: number
+}
+
+/** The cycles' medians (failed attempts: the mean per restart), and what they add up to. */
+export interface RestartStormResult extends RestartCycle {
+  readonly tabs: number
+  readonly settledBefore: boolean
   /** Why reconnect attempts failed, by error code (ECONNREFUSED while down, HTTP status...). */
   readonly reconnectErrors: Readonly<Record<string, number>>
   /** Each restart of the run, in order. */
@@ -32,16 +36,6 @@ export interface RestartStormResult {
   readonly reconnectLatency: LatencySummary
   /** Sockets the server closed after they opened, by close code. */
   readonly closeCodes: Readonly<Record<string, number>>
-}
-
-/** One kill and restart. */
-export interface RestartCycle {
-  readonly restored: boolean
-  readonly missing: number
-  readonly downMs: number
-  readonly restoredAfterKillMs: number | null
-  readonly restoredAfterListenMs: number | null
-  readonly reconnectFailures: number
 }
 
 function median(values: readonly number[]): number {

@@ -14,6 +14,22 @@ const WINDOW_MS = 1000
 
 type Relay = Awaited<ReturnType<typeof startRelay>>
 
+/**
+ * A room of FULL_WINDOW_PEERS with Alice, Bob and Carol in it, after Alice's first state went
+ * out (so the room has just forwarded: the next changes are within its window).
+ */
+async function busyRoom() {
+  const relay = await startRelay({ coalesceWindowMs: WINDOW_MS })
+  const room = uniqueRoom()
+  await fill(relay, room, 3)
+  const alice = await join(relay, room, 'alice')
+  const bob = await join(relay, room, 'bob')
+  const carol = await join(relay, room, 'carol')
+  alice.setState(11, 1, presence('alice'))
+  await expect.poll(() => bob.live().has(11)).toBe(true)
+  return { alice, bob, carol }
+}
+
 /** Silent peers that make `room` big enough to hold for the whole window (with `others`). */
 async function fill(relay: Relay, room: string, others: number): Promise<void> {
   await Promise.all(
@@ -45,68 +61,54 @@ describe('coalescing window', () => {
   })
 
   it('a busy room sends each receiver one frame per window with every held change but its own', async () => {
-    const relay = await startRelay({ coalesceWindowMs: WINDOW_MS })
-    const room = uniqueRoom()
-    await fill(relay, room, 3)
-    const [alice, bob, carol] = await Promise.all(
-      ['alice', 'bob', 'carol'].map((s) => join(relay, room, s)),
-    )
-    alice!.setState(11, 1, presence('alice'))
-    await expect.poll(() => bob!.live().has(11)).toBe(true)
-    const marks = [alice!, bob!, carol!].map((c) => c.stateFrames().length)
+    const { alice, bob, carol } = await busyRoom()
+    const marks = [alice, bob, carol].map((c) => c.stateFrames().length)
     // Within the window of that first change: held.
     const heldAt = performance.now()
     const activities = ['replying', 'viewing', 'viewing', 'replying'] as const
     for (const [i, activity] of activities.entries()) {
-      alice!.setState(11, i + 2, presence('alice', { activity }))
+      alice.setState(11, i + 2, presence('alice', { activity }))
     }
-    carol!.setState(33, 1, presence('carol', { activity: 'replying' }))
-    await settle(alice!)
-    await settle(carol!)
-    expect(bob!.stateFrames().length).toBe(marks[1])
+    carol.setState(33, 1, presence('carol', { activity: 'replying' }))
+    await settle(alice)
+    await settle(carol)
+    expect(bob.stateFrames().length).toBe(marks[1])
 
     await expect
-      .poll(() => bob!.live().get(33)?.activity, { timeout: 3 * WINDOW_MS })
+      .poll(() => bob.live().get(33)?.activity, { timeout: 3 * WINDOW_MS })
       .toBe('replying')
     // Released with the window's end, not before.
     expect(performance.now() - heldAt).toBeGreaterThan(WINDOW_MS / 2)
-    await settle(alice!)
-    await settle(carol!)
-    await settle(bob!)
+    await settle(alice)
+    await settle(carol)
+    await settle(bob)
     const newFrames = (i: number, c: { stateFrames(): AwarenessEntry[][] }) =>
       c.stateFrames().slice(marks[i])
     // Bob: one frame, Alice's latest state and Carol's.
-    expect(newFrames(1, bob!).map(clientIds)).toEqual([[11, 33]])
-    expect(bob!.live().get(11)?.activity).toBe('replying')
+    expect(newFrames(1, bob).map(clientIds)).toEqual([[11, 33]])
+    expect(bob.live().get(11)?.activity).toBe('replying')
     // The writers: one frame each, without their own state (no echo). Frames of only their own
     // entries are the relay's corrections of their `since`, sent to them alone.
     const forwarded = (i: number, c: { stateFrames(): AwarenessEntry[][] }, own: number) =>
       newFrames(i, c).filter((f) => !f.every((e) => e.clientId === own))
-    expect(forwarded(0, alice!, 11).map(clientIds)).toEqual([[33]])
-    expect(forwarded(2, carol!, 33).map(clientIds)).toEqual([[11]])
+    expect(forwarded(0, alice, 11).map(clientIds)).toEqual([[33]])
+    expect(forwarded(2, carol, 33).map(clientIds)).toEqual([[11]])
   })
 
   it('a removal made within the window is not overtaken by a held change', async () => {
-    const relay = await startRelay({ coalesceWindowMs: WINDOW_MS })
-    const room = uniqueRoom()
-    await fill(relay, room, 3)
-    const [alice, bob, carol] = await Promise.all(
-      ['alice', 'bob', 'carol'].map((s) => join(relay, room, s)),
-    )
-    alice!.setState(11, 1, presence('alice'))
-    await expect.poll(() => bob!.live().has(11)).toBe(true)
-    const mark = bob!.stateFrames().length
-    alice!.setState(11, 2, presence('alice', { activity: 'replying' }))
-    await settle(alice!)
-    await alice!.close()
+    const { alice, bob, carol } = await busyRoom()
+    const mark = bob.stateFrames().length
+    alice.setState(11, 2, presence('alice', { activity: 'replying' }))
+    await settle(alice)
+    await alice.close()
     // Written after the removal, in the same window: it travels with it.
-    carol!.setState(33, 1, presence('carol'))
-    await expect.poll(() => bob!.live().has(33), { timeout: 3 * WINDOW_MS }).toBe(true)
+    carol.setState(33, 1, presence('carol'))
+    await expect.poll(() => bob.live().has(33), { timeout: 3 * WINDOW_MS }).toBe(true)
     // One frame: Alice's removal (her held change folded into it) and Carol's state.
-    const frames = bob!.stateFrames().slice(mark)
+    const frames = bob.stateFrames().slice(mark)
     expect(frames.map(clientIds)).toEqual([[11, 33]])
     expect(frames[0]!.find((e) => e.clientId === 11)?.json).toBe('null')
-    expect(bob!.live().has(11)).toBe(false)
+    expect(bob.live().has(11)).toBe(false)
   })
 
   it('with a window of 0, every change is forwarded in its own frame', async () => {
