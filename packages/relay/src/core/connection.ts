@@ -84,11 +84,13 @@ export class Connection implements RoomPeer {
   readonly #onGone: (connection: Connection) => void
   readonly #onReleased: ((connection: Connection) => void) | undefined
   readonly #limits: ConnectionLimits
-  /** Inbound budgets (token buckets refilled lazily, see rate-limit.ts): messages and bytes. */
+  /**
+   * Inbound budgets, token buckets refilled lazily (`refill`, rate-limit.ts): messages, and
+   * bytes, since the relay's work on a frame grows with its size.
+   */
   #messageTokens: number
   #byteTokens: number
   #budgetAt: number
-  /** Inbound bytes: the relay's work on a frame grows with its size, so bytes are budgeted. */
   readonly #metrics: ConnectionMetrics
   readonly #relayLog: Logger
   readonly #coalescer: WriteCoalescer | undefined

@@ -64,16 +64,17 @@ export class RoomDocument {
     this.#onChange = onChange
   }
 
-  #logOf(): Y.Array<ReplyEntry> {
-    if (this.#log !== null) return this.#log
+  #logOf(): { doc: Y.Doc; log: Y.Array<ReplyEntry> } {
+    if (this.#doc !== null && this.#log !== null) return { doc: this.#doc, log: this.#log }
     const doc = new Y.Doc({ guid: DOC_GUID })
     doc.on('update', (update: Uint8Array) => {
       this.#fullState = null
       this.#onChange(encodeSyncUpdateFrame(update))
     })
+    const log = doc.getArray<ReplyEntry>(REPLIES_KEY)
     this.#doc = doc
-    this.#log = doc.getArray<ReplyEntry>(REPLIES_KEY)
-    return this.#log
+    this.#log = log
+    return { doc, log }
   }
 
   /** Sync step 2 with the whole document (what a newcomer gets on join). */
@@ -130,8 +131,8 @@ export class RoomDocument {
 
   /** Appends `entries` in one transaction, keeping the last MAX_REPLIES. */
   #append(entries: ReplyEntry[]): void {
-    const log = this.#logOf()
-    log.doc?.transact(() => {
+    const { doc, log } = this.#logOf()
+    doc.transact(() => {
       log.push(entries)
       const excess = log.length - MAX_REPLIES
       if (excess > 0) log.delete(0, excess)
