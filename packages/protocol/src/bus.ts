@@ -8,10 +8,14 @@
  *
  *   0 heartbeat  (none)                                   on the nodes channel, every second
  *   1 goodbye    (none)                                   on the nodes channel, at shutdown
- *   2 states     [varString room][varUint n] n x ([varUint clientId][varString json])
+ *   2 states     [varString room][varUint n]
+ *                  n x ([varUint clientId][varString json][varString subject][varUint claimedAt])
  *                the sender's own tabs' states in `room` ("null": removed), as it forwards
  *                them to its own tabs (identity checked, `since` checked); receivers
- *                re-clock them with their own relay clocks
+ *                re-clock them with their own relay clocks. `subject` is the agent that owns
+ *                the client ID in the room and `claimedAt` when (wall-clock ms) it first
+ *                claimed it: two claims of one client ID by different agents on two nodes
+ *                resolve to the earlier claim (ties: the smaller subject) on every node
  *   3 query      [varString room]                      "send me what you hold of `room`"
  *                (a conversation room: its states and replies; a mailbox room: those of
  *                every conversation of the mailbox)
@@ -28,7 +32,8 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { parseRoom } from './rooms.js'
 
-export const BUS_VERSION = 1
+/** Version 2 added `subject` and `claimedAt` to states; nodes of versions 1 and 2 do not mix. */
+export const BUS_VERSION = 2
 
 export const BusKind = Object.freeze({
   Heartbeat: 0,
@@ -40,10 +45,15 @@ export const BusKind = Object.freeze({
 
 export type BusKind = (typeof BusKind)[keyof typeof BusKind]
 
-/** One state of a node's own tab: the client ID and its JSON ("null" for a removal). */
+/**
+ * One state of a node's own tab: the client ID, its JSON ("null" for a removal), the agent
+ * that owns the client ID in the room and when that agent first claimed it (wall-clock ms).
+ */
 export interface BusState {
   readonly clientId: number
   readonly json: string
+  readonly subject: string
+  readonly claimedAt: number
 }
 
 export type BusMessage =
@@ -81,6 +91,8 @@ export function writeBusMessage(
       for (const s of message.states) {
         encoding.writeVarUint(encoder, s.clientId)
         encoding.writeVarString(encoder, s.json)
+        encoding.writeVarString(encoder, s.subject)
+        encoding.writeVarUint(encoder, s.claimedAt)
       }
       return
     case BusKind.Query:
@@ -124,6 +136,8 @@ export function readBusMessage(bytes: Uint8Array): BusEnvelope {
         states.push({
           clientId: decoding.readVarUint(decoder),
           json: decoding.readVarString(decoder),
+          subject: decoding.readVarString(decoder),
+          claimedAt: decoding.readVarUint(decoder),
         })
       }
       message = { kind, room, states }

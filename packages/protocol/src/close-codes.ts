@@ -29,7 +29,13 @@ export const CloseCode = Object.freeze({
    * announce replies with a signal), or anything at all in a read-only mailbox room.
    */
   ReadOnly: 4405,
-  /** A frame, an awareness state or the room's document is larger than allowed. */
+  /**
+   * The awareness client ID the connection wrote under belongs to another agent in this room
+   * (the first to claim it, for the room's lifetime). Sightline's client picks a fresh client
+   * ID and rejoins at once; a stock client stops.
+   */
+  ClientIdTaken: 4409,
+  /** A frame or an awareness state is larger than allowed. */
   TooLarge: 4413,
   /** The connection sent more messages than its rate allows, or a subject opened too many. */
   RateLimited: 4429,
@@ -52,6 +58,7 @@ export const CloseReason: Readonly<Record<CloseCode, string>> = Object.freeze({
   [CloseCode.Forbidden]: 'room not granted',
   [CloseCode.BadRoom]: 'invalid room name',
   [CloseCode.ReadOnly]: 'room document is read-only',
+  [CloseCode.ClientIdTaken]: 'client ID taken',
   [CloseCode.TooLarge]: 'too large',
   [CloseCode.RateLimited]: 'rate limited',
   [CloseCode.SlowConsumer]: 'slow consumer',
@@ -75,14 +82,18 @@ export type ClientCloseCode = (typeof ClientCloseCode)[keyof typeof ClientCloseC
 /** Close codes in the 4400-4499 range after which a client may retry (with backoff). */
 export const RetryableCloseCodes: ReadonlySet<number> = new Set<number>([CloseCode.RateLimited])
 
+export type CloseAction = 'retry' | 'refresh-token' | 'new-client-id' | 'stop'
+
 /**
  * What a client should do after the socket closed with `code`:
  * - `retry`: reconnect with backoff;
  * - `refresh-token`: get a fresh token, then reconnect;
+ * - `new-client-id`: reconnect at once under a fresh awareness client ID (4409);
  * - `stop`: do not reconnect (the room is not granted or invalid).
  */
-export function closeAction(code: number): 'retry' | 'refresh-token' | 'stop' {
+export function closeAction(code: number): CloseAction {
   if (code === CloseCode.BadToken) return 'refresh-token'
+  if (code === CloseCode.ClientIdTaken) return 'new-client-id'
   if (code >= 4400 && code <= 4499 && !RetryableCloseCodes.has(code)) return 'stop'
   return 'retry'
 }

@@ -25,3 +25,21 @@ export const LivenessDefaults = Object.freeze({
   /** Relay: a state not forwarded this long (ms) is re-sent with a fresh clock. */
   refreshIntervalMs: 20_000,
 })
+
+/**
+ * What both ends assume about reading (docs/architecture.md, "Readers that are not reading").
+ * Presence is state, not a log: the relay stops sending to a tab whose scripts have gone
+ * silent (frozen, heavily throttled) before it could fill the ~100 KB a frozen Chromium tab
+ * still reads, and sends it one catch-up frame when it speaks again. A live tab therefore
+ * acknowledges what it reads: after `ackAfterBytes` received since it last sent anything, it
+ * sends a heartbeat, well before the relay's `unreadHoldBytes` is reached.
+ */
+export const ReadingDefaults = Object.freeze({
+  /** Tab: bytes received since it last sent a frame after which it sends a heartbeat. */
+  ackAfterBytes: 16_384,
+  /**
+   * Relay: bytes sent to a heartbeating connection since its last frame after which it is
+   * held (sent nothing but liveness until it speaks again). Three acks' worth.
+   */
+  unreadHoldBytes: 49_152,
+})

@@ -4,7 +4,8 @@
  *   { "user": { "id", "name", "avatar"? }, "activity": "viewing" | "replying",
  *     "away": boolean, "since": <ms epoch when the current activity began> }
  *
- * Peers may add fields; readers ignore what they do not know.
+ * Peers may add fields; readers ignore what they do not know. The relay forwards a state as
+ * it parsed and validated it, written out again: each key once, never a `__proto__` key.
  */
 export const Activity = Object.freeze({
   Viewing: 'viewing',
@@ -36,11 +37,15 @@ export interface PresenceState {
   readonly since: number
 }
 
-/** Limits applied when reading a state; generous for humans, tight for attackers. */
+/**
+ * Limits applied when reading a state (and a token's claims); generous for humans, tight for
+ * attackers. In characters; a state at every limit (id and name of 4-byte characters, an
+ * ASCII avatar URL) weighs under 2 KiB of JSON, the relay's default state size limit.
+ */
 export const PresenceLimits = Object.freeze({
   idLength: 128,
   nameLength: 200,
-  avatarLength: 2048,
+  avatarLength: 512,
 } as const)
 
 function isString(v: unknown, max: number): v is string {

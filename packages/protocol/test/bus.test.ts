@@ -2,6 +2,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  BUS_VERSION,
   BusKind,
   type BusMessage,
   encodeBusMessage,
@@ -16,7 +17,10 @@ const message: fc.Arbitrary<BusMessage> = fc.oneof(
   fc.record({
     kind: fc.constant(BusKind.States),
     room: text,
-    states: fc.array(fc.record({ clientId: fc.nat(), json: text }), { maxLength: 5 }),
+    states: fc.array(
+      fc.record({ clientId: fc.nat(), json: text, subject: text, claimedAt: fc.nat() }),
+      { maxLength: 5 },
+    ),
   }),
   fc.record({ kind: fc.constant(BusKind.Query), room: text }),
   fc.record({
@@ -41,8 +45,10 @@ describe('bus messages', () => {
 
   it('refuse unknown versions and kinds, trailing bytes and truncation', () => {
     const ok = encodeBusMessage('a', 1, { kind: BusKind.Query, room: 'mailbox/1' })
-    expect(() => readBusMessage(Uint8Array.from([2, ...ok.slice(1)]))).toThrow(/version/)
-    expect(() => readBusMessage(Uint8Array.of(1, 1, 97, 1, 9))).toThrow(/kind 9/)
+    // Version 1 (states without subject and claim) and any newer one are refused.
+    expect(() => readBusMessage(Uint8Array.from([1, ...ok.slice(1)]))).toThrow(/version/)
+    expect(() => readBusMessage(Uint8Array.from([3, ...ok.slice(1)]))).toThrow(/version/)
+    expect(() => readBusMessage(Uint8Array.of(BUS_VERSION, 1, 97, 1, 9))).toThrow(/kind 9/)
     expect(() => readBusMessage(Uint8Array.from([...ok, 0]))).toThrow(/trailing/)
     expect(() => readBusMessage(ok.slice(0, ok.length - 2))).toThrow()
   })

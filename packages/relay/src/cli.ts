@@ -3,7 +3,8 @@
  * `sightline-relay`: reads `.env`, the environment and the flags (a flag overrides its
  * variable; see `--help`), starts one relay, and on SIGTERM or SIGINT drains it (every
  * socket closed with 1012, "relay restarting") and exits within SIGHTLINE_SHUTDOWN_TIMEOUT_MS.
- * Logs are pino JSON lines on stdout; the level comes from SIGHTLINE_LOG_LEVEL.
+ * Logs are pino JSON lines on stdout; the level comes from SIGHTLINE_LOG_LEVEL. A stdout
+ * reader that stops reading or goes away costs log lines, never the relay or its exit.
  */
 import dotenv from 'dotenv'
 import { pino } from 'pino'
@@ -11,6 +12,7 @@ import { type CliCommand, helpText, parseCommandLine, redactedOptions } from './
 import { ENV_VARIABLES } from './config/env-config.js'
 import { describeStartError, exposureWarnings, unknownVariables } from './config/startup-checks.js'
 import { isRelayError } from './errors.js'
+import { createLogDestination } from './ops/log-destination.js'
 import { handleShutdownSignals } from './ops/shutdown.js'
 import { relayVersion as version } from './ops/version.js'
 import { createRelay } from './relay.js'
@@ -35,7 +37,12 @@ async function main(): Promise<void> {
     warn(`unknown variable ${name} is ignored${suggestion ? ` (did you mean ${suggestion}?)` : ''}`)
   }
   for (const warning of exposureWarnings(config.options)) warn(warning)
-  const logger = pino({ level: config.logLevel, base: { service: 'sightline-relay' } })
+  // Never pino's default (synchronous) stdout: a full pipe would block the event loop, and
+  // with it the shutdown timer (see ops/log-destination.ts).
+  const logger = pino(
+    { level: config.logLevel, base: { service: 'sightline-relay' } },
+    createLogDestination(),
+  )
   logger.info(
     {
       version: version(),

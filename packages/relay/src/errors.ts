@@ -21,6 +21,10 @@ export const RelayErrorCode = Object.freeze({
   SignalWithoutState: 'signal_without_state',
   /** A connection tried to introduce more than `maxClientIdsPerConnection` client IDs. */
   TooManyClientIds: 'too_many_client_ids',
+  /** A state written under a client ID another agent claimed first in the room. */
+  ClientIdTaken: 'client_id_taken',
+  /** A subject's share of the room's inbound state bytes is spent. */
+  SubjectRateLimited: 'subject_rate_limited',
 } as const)
 
 export type RelayErrorCode = (typeof RelayErrorCode)[keyof typeof RelayErrorCode]
@@ -41,6 +45,8 @@ const FRAME_ERROR_CODES: ReadonlySet<string> = new Set([
   'too_many_client_ids',
   'read_only',
   'signal_without_state',
+  'client_id_taken',
+  'subject_rate_limited',
 ])
 
 export class RelayError extends Error {

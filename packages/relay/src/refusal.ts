@@ -32,6 +32,11 @@ export const RefusalReason = Object.freeze({
   RelayFull: 'relay_full',
   /** The token subject already has `maxConnectionsPerSubject` connections (4429). */
   SubjectLimit: 'subject_limit',
+  /**
+   * The client address is over its budget of failed admissions (`failure-budget.ts`): HTTP 429
+   * on the raw socket before any token check, no WebSocket.
+   */
+  AddressRateLimited: 'address_rate_limited',
   /** The HTTP upgrade was not completed within `handshakeTimeoutMs` (socket destroyed). */
   HandshakeTimeout: 'handshake_timeout',
   /** An inbound message over `maxFrameBytes` (4413). */
@@ -50,6 +55,10 @@ export const RefusalReason = Object.freeze({
   RateLimited: 'rate_limited',
   /** The send buffer passed `maxSendBufferBytes` (4508). */
   SlowConsumer: 'slow_consumer',
+  /** A state written under a client ID another agent claimed first in the room (4409). */
+  ClientIdTaken: 'client_id_taken',
+  /** A subject's share of a room's inbound state bytes is spent (4429). */
+  SubjectRateLimited: 'subject_rate_limited',
   /** Repeated writes to client IDs of other connections (1008). */
   ForgedWrite: 'forged_write',
   /** A state names another user (1008). */
@@ -81,6 +90,7 @@ export const REFUSAL_CLOSE_CODE: Readonly<Record<RefusalReason, CloseCode | null
   [RefusalReason.RelayFull]: CloseCode.TryAgainLater,
   [RefusalReason.SubjectLimit]: CloseCode.RateLimited,
   [RefusalReason.HandshakeTimeout]: null,
+  [RefusalReason.AddressRateLimited]: null,
   [RefusalReason.TooManyPending]: null,
   [RefusalReason.FrameTooLarge]: CloseCode.TooLarge,
   [RefusalReason.StateTooLarge]: CloseCode.TooLarge,
@@ -89,6 +99,8 @@ export const REFUSAL_CLOSE_CODE: Readonly<Record<RefusalReason, CloseCode | null
   [RefusalReason.TooManyClientIds]: CloseCode.PolicyViolation,
   [RefusalReason.RateLimited]: CloseCode.RateLimited,
   [RefusalReason.SlowConsumer]: CloseCode.SlowConsumer,
+  [RefusalReason.ClientIdTaken]: CloseCode.ClientIdTaken,
+  [RefusalReason.SubjectRateLimited]: CloseCode.RateLimited,
   [RefusalReason.ForgedWrite]: CloseCode.PolicyViolation,
   [RefusalReason.IdentityMismatch]: CloseCode.PolicyViolation,
   [RefusalReason.BadFrame]: CloseCode.BadFrame,

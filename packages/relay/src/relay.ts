@@ -20,6 +20,11 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import { admit } from './access/admission.js'
 import { checkCapacity, SubjectCounts } from './access/capacity.js'
 import { type ClientAddress, clientAddress } from './access/client-address.js'
+import {
+  ADDRESS_RATE_LIMITED,
+  FailureBudget,
+  RATE_LIMITED_RESPONSE,
+} from './access/failure-budget.js'
 import { guardHandshakes } from './access/handshake-timeout.js'
 import { createOriginCheck } from './access/origin.js'
 import { createTokenVerifier } from './access/tokens.js'
@@ -31,7 +36,8 @@ import { MailboxSummaries } from './core/mailbox-summaries.js'
 import { observers, RoomRegistry } from './core/room-registry.js'
 import { WriteCoalescer } from './core/write-coalescer.js'
 import { httpHandler } from './ops/http-routes.js'
-import { createRelayMetrics } from './ops/metrics.js'
+import { createRelayMetrics, type RelayMetrics } from './ops/metrics.js'
+import { RefusalLog } from './ops/refusal-log.js'
 import { relayVersion } from './ops/version.js'
 import { closeCodeOf, RefusalReason } from './refusal.js'
 
@@ -71,6 +77,24 @@ const REQUEST_CHECK_INTERVAL_MS = 1000
 const BUSY_RESPONSE =
   'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'
 
+/** Refusals of these reasons are the client's fault: each takes from its address's budget. */
+const FAILED_ADMISSIONS: ReadonlySet<string> = new Set([
+  RefusalReason.BadToken,
+  RefusalReason.BadRoom,
+  RefusalReason.Origin,
+  RefusalReason.RoomNotGranted,
+])
+
+/**
+ * The epoch of a node's start on the bus: its start time in ms times 1000 plus a random
+ * 0..999, so it still rises across restarts (a restart takes more than a millisecond) and two
+ * processes started with the same node id in the same millisecond still differ (which is how
+ * a duplicate node id is detected). Below 2^53 until the year 2255 (the bus writes a varUint).
+ */
+export function startEpoch(nowMs: number = Date.now()): number {
+  return nowMs * 1000 + Math.floor(Math.random() * 1000)
+}
+
 /**
  * `ws` refuses (1009) messages over this many times `maxFrameBytes` before buffering them;
  * between the two the relay's own check closes with 4413.
@@ -92,6 +116,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
       hooksFor: (name) => cluster?.hooksFor(name) ?? {},
       created: (room) => cluster?.created(room),
       deleted: (room) => cluster?.deleted(room),
+      keeps: (room) => cluster?.keeps(room) ?? true,
     }),
   )
   const connections = new Set<Connection>()
@@ -122,16 +147,32 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
       for (const room of rooms.values()) n += room.awareness.liveCount
       return n
     },
-    bus: () => ({ connected: cluster?.ready === true, peers: cluster?.peers ?? 0 }),
+    bus: () => ({
+      connected: cluster?.ready === true,
+      peers: cluster?.peers ?? 0,
+      duplicateNodeId: cluster?.duplicateNodeId === true,
+    }),
     version: relayVersion(),
   })
+  /** Refusal log lines, one per reason and interval plus a summary (ops/refusal-log.ts). */
+  const refusals = new RefusalLog({ log })
+  /** Failed admissions per client address (access/failure-budget.ts). */
+  const failures = new FailureBudget()
+  /** What connections report to: every refusal counted, its log line aggregated. */
+  const connectionMetrics: RelayMetrics = {
+    ...metrics,
+    refused(reason, addr, logLine) {
+      metrics.refused(reason)
+      if (logLine !== undefined && refusals.note('closed', reason, addr)) logLine()
+    },
+  }
   if (options.redisUrl !== undefined) {
     const nodeId = options.nodeId ?? `${hostname()}-${process.pid}`
     // Loaded only in cluster mode: ioredis is a sixth of the relay's start-up module loading.
     const { createRedisTransport } = await import('./cluster/redis-transport.js')
     cluster = new Cluster({
       nodeId,
-      epoch: Date.now(),
+      epoch: startEpoch(),
       prefix: options.redisPrefix,
       nodeTimeoutMs: options.nodeTimeoutMs,
       transport: createRedisTransport(options.redisUrl, log.child({ node: nodeId })),
@@ -174,7 +215,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
       rooms,
       log,
       limits: options,
-      metrics,
+      metrics: connectionMetrics,
       coalescer,
       onGone,
       onReleased,
@@ -191,7 +232,10 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
     reason: RefusalReason,
   ) => {
     const code = closeCodeOf(reason)
-    log.info({ ...fields, code, reason }, 'refused')
+    if (FAILED_ADMISSIONS.has(reason)) failures.failed(fields.addr)
+    if (refusals.note('refused', reason, fields.addr)) {
+      log.info({ ...fields, code, reason }, 'refused')
+    }
     metrics.refused(reason)
     metrics.closeSent(code)
     ws.close(code, CloseReason[code])
@@ -199,14 +243,24 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   }
   /** The one place a socket is dropped before its upgrade completed (no close code possible). */
   const dropHandshake = (socket: Duplex, reason: RefusalReason) => {
-    log.info({ reason }, 'dropped before upgrade')
+    const addr = (socket as Duplex & { remoteAddress?: string }).remoteAddress
+    // Behind a proxy the socket's address is the proxy's: charging it would lock everyone out.
+    if (!options.trustProxy) failures.failed(addr)
+    if (refusals.note('refused', reason, addr)) log.info({ reason, addr }, 'dropped before upgrade')
     metrics.refused(reason)
     socket.destroy()
   }
 
-  // /readyz turns 503 as soon as close() begins, and in cluster mode while the bus is down;
-  // /metrics moves to its own server if asked.
-  const ready = () => !closing && (cluster === null || cluster.ready)
+  // /readyz turns 503 (with the reason) as soon as close() begins, and in cluster mode while
+  // the bus is down or another live node uses this node's id; /metrics moves to its own
+  // server if asked.
+  const unready = (): string | null => {
+    if (closing) return 'draining'
+    if (cluster === null) return null
+    if (!cluster.ready) return 'bus disconnected'
+    if (cluster.duplicateNodeId) return 'duplicate node id: another live node uses this one'
+    return null
+  }
   const ownMetricsServer = options.metricsPort !== undefined
   // Every request, body included, must be complete within the handshake timeout; Node checks
   // that only every `connectionsCheckingInterval`, so it is shortened from its 30 s default.
@@ -217,10 +271,10 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   }
   const server = createServer(
     serverOptions,
-    httpHandler({ ready, metrics: ownMetricsServer ? null : metrics.registry }),
+    httpHandler({ unready, metrics: ownMetricsServer ? null : metrics.registry }),
   )
   const metricsServer = ownMetricsServer
-    ? createServer(serverOptions, httpHandler({ ready, metrics: metrics.registry }))
+    ? createServer(serverOptions, httpHandler({ unready, metrics: metrics.registry }))
     : null
   const handshakes = guardHandshakes(server, options.handshakeTimeoutMs, (socket) =>
     dropHandshake(socket, RefusalReason.HandshakeTimeout),
@@ -233,10 +287,22 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
     handshakes.settle(socket)
     const peer = clientAddress(req, options.trustProxy)
     socket.on('error', destroyOnError)
+    // An address that failed too many handshakes: refused before any work is done for it.
+    if (failures.exhausted(peer.addr)) {
+      if (refusals.note('refused', ADDRESS_RATE_LIMITED, peer.addr)) {
+        log.info({ reason: ADDRESS_RATE_LIMITED, ...peer }, 'dropped before upgrade')
+      }
+      metrics.refused(ADDRESS_RATE_LIMITED)
+      socket.once('finish', destroyOnError)
+      socket.end(RATE_LIMITED_RESPONSE)
+      return
+    }
     // Verifying a token is asynchronous: cap the sockets waiting for it (or for a refused
     // client to answer its close), so a flood of upgrades cannot pile up.
     if (pending >= options.maxPendingUpgrades) {
-      log.info({ reason: RefusalReason.TooManyPending, ...peer }, 'dropped before upgrade')
+      if (refusals.note('refused', RefusalReason.TooManyPending, peer.addr)) {
+        log.info({ reason: RefusalReason.TooManyPending, ...peer }, 'dropped before upgrade')
+      }
       metrics.refused(RefusalReason.TooManyPending)
       socket.once('finish', destroyOnError)
       socket.end(BUSY_RESPONSE)
@@ -305,6 +371,8 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
   const stopSweep = startSweep(() => {
     sweep(connections, rooms.values(), options)
     cluster?.tick()
+    refusals.tick()
+    failures.prune()
   }, options.sweepIntervalMs)
 
   const port = (server.address() as AddressInfo).port
@@ -339,6 +407,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
       wss.close()
       if (metricsServer) await closeServer(metricsServer)
       metrics.stop()
+      refusals.flush()
       log.info({ code }, 'relay closed')
     },
   }

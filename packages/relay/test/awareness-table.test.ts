@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { AwarenessTable } from '../src/core/awareness-table.js'
+import {
+  AwarenessTable,
+  MAX_RELEASED_PER_ROOM,
+  MAX_RELEASED_PER_SUBJECT,
+} from '../src/core/awareness-table.js'
 
 const alice = { subject: 'alice' }
 const aliceAgain = { subject: 'alice' }
@@ -43,7 +47,7 @@ describe('AwarenessTable', () => {
     expect(t.classify(bob, { clientId: 1, clock: sent.clock, json: A })).toBe('echo')
     expect(t.classify(bob, { clientId: 1, clock: sent.clock - 5, json: B })).toBe('echo')
     expect(t.classify(bob, { clientId: 1, clock: sent.clock + 1, json: A })).toBe('echo')
-    expect(t.classify(bob, { clientId: 1, clock: sent.clock + 1, json: B })).toBe('forged')
+    expect(t.classify(bob, { clientId: 1, clock: sent.clock + 1, json: B })).toBe('taken')
     expect(t.classify(bob, { clientId: 1, clock: sent.clock + 1, json: 'null' })).toBe('forged')
   })
 
@@ -56,14 +60,81 @@ describe('AwarenessTable', () => {
     expect(t.classify(aliceAgain, { clientId: 1, clock: 3, json: A })).toBe('write')
   })
 
-  it('lets a released client ID be claimed again but not by replaying relay clocks', () => {
+  it('keeps a released client ID for the agent that claimed it: another agent gets taken', () => {
     const { t } = table()
     const sent = t.commit(alice, 1, A)
     t.release(alice)
     expect(t.classify(bob, { clientId: 1, clock: sent.clock, json: A })).toBe('echo')
     expect(t.classify(bob, { clientId: 1, clock: sent.clock + 1, json: 'null' })).toBe('echo')
+    // Above every clock handed out (the release took one more): not an echo.
+    expect(t.classify(bob, { clientId: 1, clock: sent.clock + 10, json: B })).toBe('taken')
     expect(t.classify(aliceAgain, { clientId: 1, clock: 2, json: A })).toBe('write')
     expect(t.classify(bob, { clientId: 2, clock: 1, json: 'null' })).toBe('echo')
+  })
+
+  it('bounds released claims per agent and per room, oldest first, never live ones', () => {
+    const { t } = table()
+    // One agent churning fresh IDs pushes out only its own oldest released claims.
+    t.commit(bob, 7, B)
+    t.release(bob)
+    for (let id = 100; id < 100 + MAX_RELEASED_PER_SUBJECT + 10; id++) {
+      const tab = { subject: 'alice' }
+      t.commit(tab, id, A)
+      t.release(tab)
+    }
+    expect(t.recordCount).toBe(1 + MAX_RELEASED_PER_SUBJECT)
+    expect(t.claimOf(100)).toBeUndefined()
+    expect(t.claimOf(7)?.subject).toBe('bob')
+    expect(t.classify(alice, { clientId: 7, clock: 5_000_000, json: A })).toBe('taken')
+    // Across agents, the room's bound; a live record is never dropped.
+    t.commit(alice, 1, A)
+    for (let i = 0; i < MAX_RELEASED_PER_ROOM + 50; i++) {
+      const tab = { subject: `agent${i}` }
+      t.commit(tab, 10_000 + i, A)
+      t.release(tab)
+    }
+    expect(t.recordCount).toBe(1 + MAX_RELEASED_PER_ROOM)
+    expect(t.isLive(1)).toBe(true)
+  })
+
+  it('leaving costs the same after 100k churned client IDs (no walk over released records)', () => {
+    const { t } = table()
+    const time = (n: number) => {
+      const started = performance.now()
+      for (let i = 0; i < n; i++) {
+        const tab = { subject: `agent${i % 500}` }
+        for (let k = 0; k < 4; k++) t.commit(tab, next++, A)
+        t.release(tab)
+        t.snapshot()
+      }
+      return performance.now() - started
+    }
+    let next = 1
+    time(100) // warm-up
+    const first = time(300)
+    time(25_000)
+    const last = time(300)
+    expect(t.recordCount).toBeLessThanOrEqual(MAX_RELEASED_PER_ROOM)
+    // Generous: a walk over the released records per leave costs 10-30 times more by now.
+    expect(last).toBeLessThan(first * 4 + 5)
+  })
+
+  it('tells what changed after a sequence number, and removals of dropped records', () => {
+    const { t } = table()
+    t.commit(alice, 1, A)
+    t.commit(bob, 2, A)
+    const mark = t.seq
+    const known = t.liveIds()
+    t.commit(bob, 2, B)
+    t.commit(bob, 3, A)
+    const changed = t.changedSince(mark, alice, known)
+    expect(changed.map((e) => [e.clientId, e.json])).toEqual([
+      [2, B],
+      [3, A],
+    ])
+    // Alice's own change is never sent back to her.
+    t.commit(alice, 1, B)
+    expect(t.changedSince(mark, alice, known).map((e) => e.clientId)).toEqual([2, 3])
   })
 
   it('gives fresh clocks to snapshots and due refreshes, grouped by owner', () => {

@@ -35,10 +35,11 @@ function rawSocket(port: number): { socket: Socket; closed: Promise<number>; dat
   return { socket, closed, data: () => data }
 }
 
-function upgradeRequest(target: string): string {
+function upgradeRequest(target: string, forwardedFor?: string): string {
+  const forwarded = forwardedFor === undefined ? '' : `X-Forwarded-For: ${forwardedFor}\r\n`
   return (
     `GET /${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-    'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'
+    `${forwarded}Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`
   )
 }
 
@@ -114,11 +115,15 @@ describe('refused sockets and pending upgrades', () => {
   })
 
   it('upgrades waiting for admission are capped: past the cap, 503 at once', async () => {
-    const relay = await startRelay({ maxPendingUpgrades: 20 })
+    // Behind a trusted proxy, from 60 addresses: no address spends its own budget of failed
+    // admissions (access/failure-budget.ts), so only the cap on pending upgrades answers.
+    const relay = await startRelay({ maxPendingUpgrades: 20, trustProxy: true })
     const b = await bystanders(relay, uniqueRoom())
     // 60 refused upgrades whose clients never answer: at most 20 held at once.
     const raws = Array.from({ length: 60 }, () => rawSocket(relay.port))
-    for (const raw of raws) raw.socket.write(upgradeRequest(`${uniqueRoom()}?token=nope`))
+    for (const [i, raw] of raws.entries()) {
+      raw.socket.write(upgradeRequest(`${uniqueRoom()}?token=nope`, `198.51.100.${i + 1}`))
+    }
     await expect
       .poll(() => raws.filter((r) => r.data().includes('503 Service Unavailable')).length)
       .toBeGreaterThanOrEqual(40)

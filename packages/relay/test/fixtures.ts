@@ -7,7 +7,9 @@ import {
   type AwarenessEntry,
   encodeAwarenessFrame,
   HEARTBEAT_FRAME,
+  LivenessDefaults,
   type PresenceState,
+  ReadingDefaults,
 } from '@sightline/protocol'
 import * as kit from '@sightline/testkit/vitest'
 import { readAwarenessEntries, type TokenInput } from '@sightline/testkit/vitest'
@@ -42,7 +44,12 @@ export function presence(sub: string, patch: Partial<PresenceState> = {}): Prese
   }
 }
 
-/** A raw WebSocket client that records every frame it receives. */
+/**
+ * A raw WebSocket client that records every frame it receives. Once it has sent a heartbeat
+ * it behaves as a live Sightline client does towards the relay's not-reading rule: it
+ * acknowledges every `ReadingDefaults.ackAfterBytes` it receives and heartbeats every
+ * `LivenessDefaults.heartbeatIntervalMs`, with heartbeats `heartbeats()` does not count.
+ */
 export class TestClient {
   readonly ws: WebSocket
   /** Every binary frame received, in order. */
@@ -53,6 +60,14 @@ export class TestClient {
   readonly states = new Map<number, { clock: number; json: string }>()
   closeCode: number | undefined
   readonly #closed: Promise<number>
+  /**
+   * Who sent each heartbeat not answered yet, in order (the relay answers them in order):
+   * true for the ones it sent on its own (acks, keepalives), whose answers are not counted.
+   */
+  readonly #pendingBeats: boolean[] = []
+  #answeredBeats = 0
+  #unacked = 0
+  #keepalive: ReturnType<typeof setInterval> | undefined
 
   constructor(ws: WebSocket) {
     this.ws = ws
@@ -62,6 +77,7 @@ export class TestClient {
     this.#closed = new Promise((resolve) =>
       ws.on('close', (code) => {
         this.closeCode = code
+        clearInterval(this.#keepalive)
         resolve(code)
       }),
     )
@@ -84,11 +100,13 @@ export class TestClient {
     return this.awareness.filter((f) => f.length > 0)
   }
 
+  /** Heartbeat answers received for the heartbeats it was asked to send. */
   heartbeats(): number {
-    return this.awareness.filter((f) => f.length === 0).length
+    return this.#answeredBeats
   }
 
   send(bytes: Uint8Array): void {
+    this.#unacked = 0
     this.ws.send(bytes)
   }
 
@@ -110,6 +128,17 @@ export class TestClient {
   }
 
   heartbeat(): void {
+    this.#pendingBeats.push(false)
+    this.send(HEARTBEAT_FRAME)
+    this.#keepalive ??= setInterval(
+      () => this.#autoBeat(),
+      LivenessDefaults.heartbeatIntervalMs,
+    ).unref()
+  }
+
+  #autoBeat(): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return
+    this.#pendingBeats.push(true)
     this.send(HEARTBEAT_FRAME)
   }
 
@@ -120,8 +149,13 @@ export class TestClient {
 
   #receive(frame: Uint8Array): void {
     this.frames.push(frame)
+    if (this.#keepalive !== undefined && frame.length !== 3) {
+      this.#unacked += frame.length
+      if (this.#unacked >= ReadingDefaults.ackAfterBytes) this.#autoBeat()
+    }
     const entries = readAwarenessEntries(frame)
     if (entries === null) return
+    if (entries.length === 0 && this.#pendingBeats.shift() !== true) this.#answeredBeats++
     this.awareness.push(entries)
     for (const e of entries) {
       const prev = this.states.get(e.clientId)

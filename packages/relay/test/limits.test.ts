@@ -2,7 +2,7 @@
  * The limits one by one: the token bucket and origin check in-process, capacity limits on a
  * real relay, their environment variables, and logs that never carry a token.
  */
-import { CloseCode } from '@sightline/protocol'
+import { CloseCode, PresenceLimits } from '@sightline/protocol'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import WebSocket from 'ws'
 import { createOriginCheck } from '../src/access/origin.js'
@@ -142,7 +142,9 @@ describe('environment', () => {
     const { options } = parseRelayEnv({ SIGHTLINE_JWT_SECRET: 'x'.repeat(32) })
     expect(options).toMatchObject({
       maxFrameBytes: 65_536,
-      maxStateBytes: 4096,
+      maxStateBytes: 2048,
+      subjectBytesPerSecond: 4096,
+      quietAfterMs: 10_000,
       messagesPerSecond: 100,
       messageBurst: 200,
       bytesPerSecond: 65_536,
@@ -158,7 +160,26 @@ describe('environment', () => {
       requireOrigin: false,
     })
     expect(options.allowedOrigins).toBeUndefined()
-    expect(DEFAULT_OPTIONS.maxStateBytes).toBe(4096)
+    expect(DEFAULT_OPTIONS.maxStateBytes).toBe(2048)
+  })
+
+  it('the default state size limit fits a state at every claim length limit', () => {
+    // The worst a valid token can carry: id and name of 4-byte characters, the longest avatar.
+    const wide = '\u{1F600}'
+    const state = {
+      user: {
+        id: wide.repeat(PresenceLimits.idLength / 2),
+        name: wide.repeat(PresenceLimits.nameLength / 2),
+        avatar: `https://a.example/${'x'.repeat(PresenceLimits.avatarLength - 18)}`,
+      },
+      activity: 'replying',
+      away: false,
+      since: Date.now(),
+    }
+    expect(state.user.avatar.length).toBe(PresenceLimits.avatarLength)
+    expect(Buffer.byteLength(JSON.stringify(state))).toBeLessThanOrEqual(
+      DEFAULT_OPTIONS.maxStateBytes,
+    )
   })
 
   it.each([

@@ -42,15 +42,21 @@ describe('states of another node', () => {
     room.join(local)
     const joined = local.frames.length
 
-    room.applyRemote(node, [{ clientId: 7, json: state('bob', 'viewing') }])
+    room.applyRemote(node, [
+      { clientId: 7, json: state('bob', 'viewing'), subject: 'bob', claimedAt: 1 },
+    ])
     expect(awarenessClientIds(local.frames.slice(joined))).toEqual([7])
 
     // The origin's refresh: same state again. Nothing new for the tab here.
-    room.applyRemote(node, [{ clientId: 7, json: state('bob', 'viewing') }])
+    room.applyRemote(node, [
+      { clientId: 7, json: state('bob', 'viewing'), subject: 'bob', claimedAt: 1 },
+    ])
     expect(awarenessClientIds(local.frames.slice(joined))).toEqual([7])
 
     // A change: forwarded.
-    room.applyRemote(node, [{ clientId: 7, json: state('bob', 'replying') }])
+    room.applyRemote(node, [
+      { clientId: 7, json: state('bob', 'replying'), subject: 'bob', claimedAt: 1 },
+    ])
     expect(awarenessClientIds(local.frames.slice(joined))).toEqual([7, 7])
 
     // This room's refresh still re-sends the held state with a fresh clock.

@@ -133,7 +133,7 @@ describe('identity', () => {
     expect(await m2.closed()).toBe(CloseCode.PolicyViolation)
   })
 
-  it('drops writes to another connection client ID and closes after repeated attempts', async () => {
+  it('refuses a state under another agent client ID (4409) and drops removals of it until 1008', async () => {
     const relay = await startRelay()
     const room = uniqueRoom()
     const alice = await join(relay, room, 'alice')
@@ -142,8 +142,7 @@ describe('identity', () => {
     alice.setState(11, 1, presence('alice'))
     await expect.poll(() => bob.live().has(11)).toBe(true)
     const clock = bob.states.get(11)!.clock
-    // Overwrite (with a higher clock, so it is no echo) and remove Alice's client ID.
-    mallory.setState(11, clock + 100, presence('mallory'))
+    // Remove Alice's client ID (with a higher clock, so it is no echo): dropped.
     mallory.setState(11, clock + 101, null)
     await settle(mallory)
     await settle(bob)
@@ -151,6 +150,10 @@ describe('identity', () => {
     expect(mallory.closeCode).toBeUndefined()
     for (let i = 0; i < 10; i++) mallory.setState(11, clock + 200 + i, null)
     expect(await mallory.closed()).toBe(CloseCode.PolicyViolation)
+    // Overwrite it: refused at once, nothing forwarded.
+    const squatter = await join(relay, room, 'mallory')
+    squatter.setState(11, clock + 300, presence('mallory'))
+    expect(await squatter.closed()).toBe(CloseCode.ClientIdTaken)
     await settle(bob)
     expect(bob.live().get(11)?.user.id).toBe('alice')
   })

@@ -10,9 +10,18 @@
  * - Where it lives: another node's states sit in the same Room objects as local ones, owned by
  *   one stand-in owner per node (`remote: true`), so the fold, the refresh, the mailbox
  *   summaries and the join snapshot need nothing new. A node keeps a room for remote states
- *   only while it holds local tabs there, or holds that mailbox's list (for its summaries).
+ *   only while it holds local tabs there, or holds that mailbox's list (for its summaries):
+ *   `keeps`, which the registry asks; freeing the list frees such rooms of its mailbox too.
  * - Late joiners: a node that opens a room it did not hold queries the room's mailbox channel;
- *   the other nodes answer with what they hold, within a bus round trip.
+ *   the other nodes answer with what they hold, within a bus round trip. Queries are budgeted
+ *   (`QUERY_INTERVAL_MS`, `ANSWER_BYTES_PER_S`): a node asks for a room at most once per
+ *   interval (more asks are sent as one at its end), answers a room at most once per interval
+ *   (queries meanwhile get that one answer), answers only its own tabs' states of what was
+ *   asked, and spends at most a byte budget per second on answers (past it they wait).
+ * - Node ids: a message with this node's id but another epoch comes from another live process
+ *   started with the same SIGHTLINE_NODE_ID (the two would silently split: each takes the
+ *   other's messages for its own). It is logged as an error (once per interval), counted, and
+ *   /readyz answers 503 until none has come for the node timeout.
  * - Failure: nodes heartbeat every third of `nodeTimeoutMs`; a node silent past it is declared
  *   down and its states removed everywhere (the sweep checks once a second), a goodbye removes
  *   them at once, and a higher epoch of the same node id replaces the former one. A node that
@@ -41,6 +50,26 @@ import type { RoomObserver, RoomRegistry } from '../core/room-registry.js'
 import type { RelayMetrics } from '../ops/metrics.js'
 import type { BusTransport } from './redis-transport.js'
 
+/**
+ * A node asks the bus for a room (or a mailbox) at most once per this interval (ms), and
+ * answers a queried room at most once per it; queries within it are coalesced into one sent
+ * (or answered) at its end. A list page opened and closed in a loop costs one query and one
+ * answer per second, not one per cycle (~190 KB each for a busy mailbox).
+ */
+export const QUERY_INTERVAL_MS = 1000
+
+/**
+ * Bytes per second a node spends on answers to bus queries (a token bucket, `ANSWER_BURST_BYTES`
+ * deep). Past it, answers due are deferred, never dropped: they go once the budget refills.
+ */
+export const ANSWER_BYTES_PER_S = 256 * 1024
+
+/** The depth of the answer byte budget: one large mailbox answer at once. */
+export const ANSWER_BURST_BYTES = 1024 * 1024
+
+/** A duplicate node id is logged (at error) at most once per this interval (ms). */
+export const DUPLICATE_LOG_INTERVAL_MS = 10_000
+
 export interface ClusterInit {
   readonly nodeId: string
   /** Rises with every start of the node (its start time in ms). */
@@ -51,7 +80,10 @@ export interface ClusterInit {
   readonly transport: BusTransport
   readonly rooms: RoomRegistry
   readonly log: Logger
-  readonly metrics: Pick<RelayMetrics, 'busIn' | 'busOut' | 'nodeDown'>
+  readonly metrics: Pick<
+    RelayMetrics,
+    'busIn' | 'busOut' | 'nodeDown' | 'duplicateNodeId' | 'busQueryCoalesced' | 'busAnswerDeferred'
+  >
 }
 
 interface PeerNode {
@@ -72,6 +104,23 @@ export class Cluster implements RoomObserver {
   readonly #hooks: RoomHooks
   #lastHeartbeat = Number.NEGATIVE_INFINITY
   #closing = false
+  /** When (monotonic ms) this node last asked for each room or mailbox (pruned by `tick`). */
+  readonly #asked = new Map<string, number>()
+  /** Asks coalesced into one at the end of their interval. */
+  readonly #askLater = new Map<string, ReturnType<typeof setTimeout>>()
+  /** When (monotonic ms) this node last answered each queried room or mailbox. */
+  readonly #answered = new Map<string, number>()
+  /** Queried rooms and mailboxes owed an answer (insertion order: oldest first). */
+  readonly #owed = new Set<string>()
+  #answerTimer: ReturnType<typeof setTimeout> | null = null
+  /** The answer byte budget (may go below 0: one large answer is sent, then waited for). */
+  #answerBytes = ANSWER_BURST_BYTES
+  #answerBytesAt = performance.now()
+  /** Set while a room is created for other nodes' states (no query: the mailbox's covers it). */
+  #adopting = false
+  /** When (monotonic ms) a message came with this node's id and another epoch. */
+  #duplicateAt = Number.NEGATIVE_INFINITY
+  #duplicateLoggedAt = Number.NEGATIVE_INFINITY
 
   constructor(init: ClusterInit) {
     this.#init = init
@@ -97,6 +146,27 @@ export class Cluster implements RoomObserver {
     return this.#init.transport.connected
   }
 
+  /**
+   * Another live process uses this node's id: a message with it and another epoch came
+   * within the node timeout (`/readyz` is not ready meanwhile).
+   */
+  get duplicateNodeId(): boolean {
+    return performance.now() - this.#duplicateAt <= this.#init.nodeTimeoutMs
+  }
+
+  /**
+   * Whether a room no local connection holds any more (only other nodes' states) is kept:
+   * a conversation only while this node holds its mailbox's list room (whose summaries need
+   * it); anything else is freed (and its channel unsubscribed when it was the last).
+   */
+  keeps(room: Room): boolean {
+    const parsed = parseRoom(room.name)
+    return (
+      parsed?.kind === 'conversation' &&
+      this.#init.rooms.get(mailboxRoom(parsed.mailboxId)) !== undefined
+    )
+  }
+
   /** Other nodes heard from within the node timeout. */
   get peers(): number {
     return this.#peers.size
@@ -119,9 +189,13 @@ export class Cluster implements RoomObserver {
       this.#channels.set(channel, held)
     }
     held.add(room)
-    // Whatever the other nodes hold of it, once the channel listens (late joiner, list page).
+    // Whatever the other nodes hold of it, once the channel listens (late joiner, list page);
+    // a room made for states that came with its mailbox's answer needs no query of its own.
+    const ask = !this.#adopting
     this.#subscribe(channel).then(
-      () => this.#publish(room.name, { kind: BusKind.Query, room: room.name }),
+      () => {
+        if (ask) this.#query(room.name)
+      },
       () => {},
     )
   }
@@ -131,6 +205,11 @@ export class Cluster implements RoomObserver {
     const held = channel === null ? undefined : this.#channels.get(channel)
     if (channel === null || held === undefined) return
     held.delete(room)
+    // The list is gone: the conversations it kept for its summaries go too, if nothing else
+    // holds them (each one's `deleted` comes back here).
+    if (parseRoom(room.name)?.kind === 'mailbox') {
+      for (const other of [...held]) this.#init.rooms.freeIfIdle(other)
+    }
     if (held.size > 0) return
     this.#channels.delete(channel)
     this.#subscriptions.delete(channel)
@@ -154,6 +233,16 @@ export class Cluster implements RoomObserver {
         this.#wasDown.add(id)
       }
     }
+    // Rooms whose last local holder's grace ran out while other nodes' states remained.
+    for (const room of [...this.#init.rooms.values()]) {
+      if (room.held === 0) this.#init.rooms.freeIfIdle(room)
+    }
+    for (const [name, at] of this.#asked) {
+      if (now - at >= QUERY_INTERVAL_MS) this.#asked.delete(name)
+    }
+    for (const [name, at] of this.#answered) {
+      if (now - at >= QUERY_INTERVAL_MS && !this.#owed.has(name)) this.#answered.delete(name)
+    }
   }
 
   /**
@@ -162,6 +251,11 @@ export class Cluster implements RoomObserver {
    */
   async close(): Promise<void> {
     this.#closing = true
+    for (const timer of this.#askLater.values()) clearTimeout(timer)
+    this.#askLater.clear()
+    if (this.#answerTimer !== null) clearTimeout(this.#answerTimer)
+    this.#answerTimer = null
+    this.#owed.clear()
     this.#publishTo(nodesChannel(this.#init.prefix), { kind: BusKind.Goodbye })
     await this.#init.transport.close()
   }
@@ -179,22 +273,108 @@ export class Cluster implements RoomObserver {
     return subscription
   }
 
-  #publishStates(room: string, states: readonly BusState[]): void {
-    this.#publish(room, { kind: BusKind.States, room, states: [...states] })
+  /** Publishes `states` of `room`; returns the bytes published. */
+  #publishStates(room: string, states: readonly BusState[]): number {
+    return this.#publish(room, { kind: BusKind.States, room, states: [...states] })
   }
 
-  /** Publishes on the channel of `room`. */
-  #publish(room: string, message: BusMessage): void {
+  /** Publishes on the channel of `room`; returns the bytes published. */
+  #publish(room: string, message: BusMessage): number {
     const channel = roomChannel(this.#init.prefix, room)
-    if (channel !== null) this.#publishTo(channel, message)
+    return channel === null ? 0 : this.#publishTo(channel, message)
   }
 
-  #publishTo(channel: string, message: BusMessage): void {
+  #publishTo(channel: string, message: BusMessage): number {
     const { transport, nodeId, epoch, metrics } = this.#init
-    if (!transport.connected) return
+    if (!transport.connected) return 0
     const bytes = encodeBusMessage(nodeId, epoch, message)
     metrics.busOut(bytes.byteLength)
     transport.publish(channel, bytes)
+    return bytes.byteLength
+  }
+
+  /**
+   * Asks the other nodes for what they hold of `name` (a room, or a mailbox list for all its
+   * conversations): at once, or, when asked within `QUERY_INTERVAL_MS`, once at the end of
+   * the interval if this node still holds something it covers.
+   */
+  #query(name: string): void {
+    if (this.#closing) return
+    const now = performance.now()
+    const last = this.#asked.get(name)
+    if (last === undefined || now - last >= QUERY_INTERVAL_MS) {
+      this.#asked.set(name, now)
+      this.#publish(name, { kind: BusKind.Query, room: name })
+      return
+    }
+    this.#init.metrics.busQueryCoalesced('ask')
+    if (this.#askLater.has(name)) return
+    const timer = setTimeout(
+      () => {
+        this.#askLater.delete(name)
+        if (this.#covers(name)) this.#query(name)
+      },
+      last + QUERY_INTERVAL_MS - now,
+    )
+    timer.unref()
+    this.#askLater.set(name, timer)
+  }
+
+  /** This node holds `name`, or for a mailbox list, some room of that mailbox. */
+  #covers(name: string): boolean {
+    if (this.#init.rooms.get(name) !== undefined) return true
+    if (parseRoom(name)?.kind !== 'mailbox') return false
+    const channel = roomChannel(this.#init.prefix, name)
+    return channel !== null && (this.#channels.get(channel)?.size ?? 0) > 0
+  }
+
+  /**
+   * A query for `name` came: answered now if this node has not answered it within the query
+   * interval and the answer byte budget allows, else once both do (queries meanwhile share
+   * that answer).
+   */
+  #queried(name: string): void {
+    const last = this.#answered.get(name)
+    const recent = last !== undefined && performance.now() - last < QUERY_INTERVAL_MS
+    if (this.#owed.has(name) || recent) {
+      this.#init.metrics.busQueryCoalesced('answer')
+    }
+    this.#owed.add(name)
+    this.#answerOwed()
+  }
+
+  /** Sends the answers that are due and within the byte budget; schedules the rest. */
+  #answerOwed(): void {
+    if (this.#answerTimer !== null) {
+      clearTimeout(this.#answerTimer)
+      this.#answerTimer = null
+    }
+    if (this.#closing || this.#owed.size === 0) return
+    const now = performance.now()
+    this.#answerBytes = Math.min(
+      ANSWER_BURST_BYTES,
+      this.#answerBytes + ((now - this.#answerBytesAt) * ANSWER_BYTES_PER_S) / 1000,
+    )
+    this.#answerBytesAt = now
+    let wait = Number.POSITIVE_INFINITY
+    for (const name of this.#owed) {
+      const dueIn = (this.#answered.get(name) ?? Number.NEGATIVE_INFINITY) + QUERY_INTERVAL_MS - now
+      if (dueIn > 0) {
+        wait = Math.min(wait, dueIn)
+        continue
+      }
+      if (this.#answerBytes <= 0) {
+        this.#init.metrics.busAnswerDeferred()
+        wait = Math.min(wait, (-this.#answerBytes * 1000) / ANSWER_BYTES_PER_S + 1)
+        break
+      }
+      this.#owed.delete(name)
+      this.#answered.set(name, now)
+      this.#answerBytes -= this.#answer(name)
+    }
+    if (wait === Number.POSITIVE_INFINITY) return
+    this.#answerTimer = setTimeout(() => this.#answerOwed(), Math.max(1, Math.ceil(wait)))
+    this.#answerTimer.unref()
   }
 
   #receive(bytes: Uint8Array): void {
@@ -206,8 +386,12 @@ export class Cluster implements RoomObserver {
       log.warn({ err: (error as Error).message }, 'malformed bus message dropped')
       return
     }
-    // Our own messages come back to us (same channels); a former epoch's leftovers too.
-    if (envelope.nodeId === nodeId) return
+    // Our own messages come back to us (same channels). Another epoch with our id is another
+    // live process started with the same node id.
+    if (envelope.nodeId === nodeId) {
+      if (envelope.epoch !== this.#init.epoch) this.#duplicate(envelope.epoch, envelope.message)
+      return
+    }
     metrics.busIn(bytes.byteLength)
     const peer = this.#peer(envelope.nodeId, envelope.epoch)
     if (peer === null) return
@@ -228,7 +412,7 @@ export class Cluster implements RoomObserver {
         return
       }
       case BusKind.Query:
-        this.#answer(message.room)
+        this.#queried(message.room)
         return
       case BusKind.Replies:
         this.#init.rooms.get(message.room)?.document.addEntries(message.entries)
@@ -275,27 +459,60 @@ export class Cluster implements RoomObserver {
     const parsed = parseRoom(name)
     if (parsed?.kind !== 'conversation') return null
     if (this.#init.rooms.get(mailboxRoom(parsed.mailboxId)) === undefined) return null
-    return this.#init.rooms.ensure(name)
+    this.#adopting = true
+    try {
+      return this.#init.rooms.ensure(name)
+    } finally {
+      this.#adopting = false
+    }
   }
 
-  /** Answers a query: own states and replies of the room, or of every room of the mailbox. */
-  #answer(name: string): void {
+  /**
+   * Answers a query, with only what was asked: this node's own tabs' states and the replies
+   * of the room, or of every conversation of the mailbox. Rooms no local connection holds
+   * answer nothing (their states and replies are other nodes' to tell). Returns the bytes.
+   */
+  #answer(name: string): number {
     const parsed = parseRoom(name)
     const channel = roomChannel(this.#init.prefix, name)
-    if (parsed === null || channel === null) return
+    if (parsed === null || channel === null) return 0
     const rooms =
       parsed.kind === 'mailbox'
         ? [...(this.#channels.get(channel) ?? [])]
         : [this.#init.rooms.get(name)].filter((r): r is Room => r !== undefined)
+    let bytes = 0
     for (const room of rooms) {
-      if (parseRoom(room.name)?.kind === 'mailbox') continue
+      if (room.held === 0 || parseRoom(room.name)?.kind === 'mailbox') continue
       const states = room.ownStates()
-      if (states.length > 0) this.#publishStates(room.name, states)
+      if (states.length > 0) bytes += this.#publishStates(room.name, states)
       const entries = room.document.entries()
       if (entries.length > 0) {
-        this.#publish(room.name, { kind: BusKind.Replies, room: room.name, entries })
+        bytes += this.#publish(room.name, { kind: BusKind.Replies, room: room.name, entries })
       }
     }
+    return bytes
+  }
+
+  /**
+   * A message with this node's id from another epoch: another live process uses our id. Its
+   * goodbye ends the condition at once; otherwise it lasts until none came for the node
+   * timeout (`duplicateNodeId`).
+   */
+  #duplicate(epoch: number, message: BusMessage): void {
+    const { log, metrics, nodeId } = this.#init
+    metrics.duplicateNodeId()
+    if (message.kind === BusKind.Goodbye) {
+      this.#duplicateAt = Number.NEGATIVE_INFINITY
+      return
+    }
+    const now = performance.now()
+    this.#duplicateAt = now
+    if (now - this.#duplicateLoggedAt < DUPLICATE_LOG_INTERVAL_MS) return
+    this.#duplicateLoggedAt = now
+    log.error(
+      { node: nodeId, epoch: this.#init.epoch, otherEpoch: epoch },
+      "another live relay node uses this SIGHTLINE_NODE_ID: the two do not see each other's tabs; give each node its own id (/readyz answers 503 meanwhile)",
+    )
   }
 
   /** After a reconnection: publish what this node holds and ask for what the others hold. */
@@ -321,7 +538,7 @@ export class Cluster implements RoomObserver {
         const name = parsed?.kind === 'conversation' ? mailboxRoom(parsed.mailboxId) : room.name
         if (asked.has(name)) continue
         asked.add(name)
-        this.#publish(name, { kind: BusKind.Query, room: name })
+        this.#query(name)
       }
     }
   }

@@ -114,6 +114,14 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     description: 'silence after which a connection is dropped and its states removed',
   },
   {
+    variable: 'SIGHTLINE_QUIET_AFTER_MS',
+    option: 'quietAfterMs',
+    kind: ms(1000),
+    default: LivenessDefaults.livenessTimeoutMs,
+    description:
+      'a Sightline client (one that heartbeats) silent this long is held: sent nothing but pings and heartbeat answers, then one catch-up frame when it speaks again (a frozen or throttled tab)',
+  },
+  {
     variable: 'SIGHTLINE_REMOVAL_GRACE_MS',
     option: 'removalGraceMs',
     kind: ms(0, 60_000),
@@ -178,8 +186,17 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     variable: 'SIGHTLINE_MAX_STATE_BYTES',
     option: 'maxStateBytes',
     kind: count('number of bytes', 256),
+    default: 2048,
+    description:
+      'largest awareness state JSON (larger: 4413); a state at every claim length limit fits',
+  },
+  {
+    variable: 'SIGHTLINE_SUBJECT_BYTES_PER_SECOND',
+    option: 'subjectBytesPerSecond',
+    kind: count('number of bytes', 256),
     default: 4096,
-    description: 'largest awareness state JSON (larger: 4413)',
+    description:
+      "awareness state bytes one agent (token subject) may write per second into one room, all its connections together, with a burst of 4 seconds' worth or 4 of the largest states (more: 4429); the questions it asks (sync step 1, query-awareness, joins) may cost the relay 8 times this in answer bytes (beyond: unanswered)",
   },
   {
     variable: 'SIGHTLINE_MESSAGES_PER_SECOND',
@@ -256,7 +273,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     option: 'maxSendBufferBytes',
     kind: count('number of bytes', 1024),
     default: 1_048_576,
-    description: 'bytes queued for a slow reader before it is closed (4508)',
+    description:
+      'bytes a single catch-up may queue for a reader before it is closed (4508); a reader that does not read is held at 64 KiB, not closed',
   },
   {
     variable: 'SIGHTLINE_ALLOWED_ORIGINS',

@@ -73,11 +73,20 @@ export interface RelayOptions {
    */
   readonly maxFrameBytes: number
   /**
-   * Largest awareness state (bytes of its JSON); larger ones close with 4413. Default `4096`
-   * (a presence state with the longest allowed id, name and avatar URL is about 2.5 KiB;
-   * a full burst of such states, 200 x 4 KiB, stays below the default send buffer bound).
+   * Largest awareness state (bytes of its JSON); larger ones close with 4413. The default
+   * fits a state with the longest id, name and avatar URL a token may carry
+   * (`PresenceLimits`); real states weigh 150-300 bytes.
    */
   readonly maxStateBytes: number
+  /**
+   * Awareness state bytes one agent (token subject) may write per second into one room, all
+   * its connections together (a burst of four seconds' worth, or four of the largest states);
+   * the connection that overdraws it is closed with 4429. It bounds the fan-out one agent can
+   * cause: at most this times the room's size per second. The answers its questions cost
+   * (sync step 1, query-awareness, join snapshots) are bounded at eight times this in bytes;
+   * beyond, questions go unanswered.
+   */
+  readonly subjectBytesPerSecond: number
   /**
    * Messages per second a connection may send on average (token bucket refill rate); more
    * close it with 4429. Default `100` (a tab sends one heartbeat per 4 s plus a few state
@@ -128,11 +137,20 @@ export interface RelayOptions {
    */
   readonly maxClientIdsPerConnection: number
   /**
-   * Bytes queued for a connection that does not read fast enough; past this it is closed
-   * with 4508 (and dropped if it does not drain within a second), so relay memory stays
-   * bounded. Default `1048576` (1 MiB, thousands of state changes).
+   * Bytes queued for a connection that does not read fast enough. Long before this the relay
+   * holds it (`HOLD_BUFFER_BYTES`: sends it nothing new and catches it up with the latest
+   * states once it drains), so a flood it cannot read never closes it; only a single catch-up
+   * that overflows this bound closes it with 4508 (dropped if it does not drain within a
+   * second), so relay memory stays bounded.
    */
   readonly maxSendBufferBytes: number
+  /**
+   * A Sightline client (a connection that has sent a heartbeat) silent this long (ms) is
+   * held: the relay sends it nothing but pings and heartbeat answers, and one catch-up frame
+   * (the latest state per client ID that changed) when it speaks again. Presence is state,
+   * not a log: a frozen or throttled tab is owed no history.
+   */
+  readonly quietAfterMs: number
   /**
    * Browser origins allowed to connect (e.g. `https://desk.example.com`); a request whose
    * `Origin` is not listed gets 4403 after the upgrade. Default: any origin.

@@ -4,16 +4,21 @@
  * clocks rise for each client ID, also across relay restarts, and receivers never ignore a
  * live peer because its tab re-announced with an old clock (y-websocket#122).
  *
- * Ownership: a connection introduces a client ID with its first non-null state and owns it
- * from then on, also while it is null (the reference server forgets that case and leaves a
- * ghost). Releasing an owner turns its live states into removals. A removed client ID stays
- * as a tombstone (json "null", no owner) so its clock keeps rising until the room is freed.
+ * Ownership (docs/architecture.md, "Ownership and identity"): a client ID belongs to the agent
+ * (token subject) that first claimed it in the room, for the room's lifetime. The connection
+ * that wrote its first non-null state holds it; when that connection goes, the record stays,
+ * released (json "null", no owner) but still claimed by its agent, so another agent cannot
+ * take it over while the tab reconnects. Released records are bounded: at most
+ * `MAX_RELEASED_PER_SUBJECT` per agent and `MAX_RELEASED_PER_ROOM` in all, oldest first.
+ *
+ * Every change takes the next number of the room's sequence (`seq`): a reader the room stopped
+ * sending to (not reading) catches up with what changed after the number it was held at.
  */
 import type { AwarenessEntry } from '@sightline/protocol'
 
 /**
- * Who may own a client ID: a connection, identified for takeovers by its token subject; or a
- * stand-in for another relay node's tabs (`remote`), whose records carry their own subject.
+ * Who may own a client ID: a connection, identified by its token subject; or a stand-in for
+ * another relay node's tabs (`remote`), whose records carry their own subject.
  */
 export interface AwarenessOwner {
   readonly subject: string
@@ -25,19 +30,33 @@ interface AwarenessRecord<O> {
   clock: number
   /** The first relay clock handed out for it: clocks in [firstClock, clock] came from us. */
   readonly firstClock: number
-  /** The state's JSON text exactly as its owner wrote it; "null" once removed. */
+  /** The state's JSON as forwarded; "null" once removed. */
   json: string
   owner: O | null
   /** When (monotonic ms) the state was last forwarded to the whole room. */
   lastSentAt: number
   /** In [0, 1), drawn whenever the state is forwarded: how early its next refresh comes. */
   jitter: number
-  /** The agent whose tab writes it (for takeovers by another connection of the same agent). */
+  /** The agent that claimed the client ID (only it may write under it). */
   subject: string
+  /** When (wall-clock ms) that agent first claimed it, here or on another node. */
+  claimedAt: number
   /** The live state's activity (null while removed), for stamping `since`. */
   activity: string | null
   /** The `since` the relay stamped on the live state (relay wall clock, ms). */
   since: number
+  /** The room sequence number of the record's last change. */
+  seq: number
+}
+
+/** What the table tells about one record (read-only). */
+export interface ClaimView {
+  readonly subject: string
+  readonly claimedAt: number
+  readonly json: string
+  readonly live: boolean
+  readonly remote: boolean
+  readonly local: boolean
 }
 
 /**
@@ -55,12 +74,23 @@ export const REFRESH_JITTER = 0.1
 export const REFRESH_ALIGN = 0.5
 
 /**
+ * Released client IDs kept per agent per room: more than the tabs one agent keeps in one
+ * conversation, so every tab of a reconnecting agent finds its ID still claimed. An agent
+ * churning fresh IDs only pushes out its own oldest records.
+ */
+export const MAX_RELEASED_PER_SUBJECT = 32
+
+/** Released client IDs kept per room in all (oldest dropped first). */
+export const MAX_RELEASED_PER_ROOM = 2048
+
+/**
  * What to do with one inbound entry:
  * - `write`: the writer owns (or may take) this client ID; forward after checking identity;
  * - `echo`: a copy of what the relay sent, or a no-op; drop silently;
- * - `forged`: an attempt to write a client ID owned by another connection; drop and count.
+ * - `forged`: a removal under a client ID of another agent; drop and count;
+ * - `taken`: a state under a client ID another agent claimed first: refuse (4409).
  */
-export type EntryVerdict = 'write' | 'echo' | 'forged'
+export type EntryVerdict = 'write' | 'echo' | 'forged' | 'taken'
 
 export const NULL_STATE = 'null'
 
@@ -82,12 +112,23 @@ const systemClock: AwarenessClock = { wall: () => Date.now(), mono: () => perfor
 
 export class AwarenessTable<O extends AwarenessOwner> {
   readonly #records = new Map<number, AwarenessRecord<O>>()
-  /** How many client IDs each owner holds (live or null), for the per-connection limit. */
-  readonly #owned = new Map<O, number>()
+  /** Client IDs with a live (non-null) state. */
+  readonly #live = new Set<number>()
+  /** The client IDs each owner holds (live or null), in claim order. */
+  readonly #byOwner = new Map<O, Set<number>>()
+  /** Released client IDs, oldest release first, in all and per agent. */
+  readonly #released = new Set<number>()
+  readonly #releasedBySubject = new Map<string, Set<number>>()
   readonly #clock: AwarenessClock
+  #seq = 0
 
   constructor(clock: AwarenessClock = systemClock) {
     this.#clock = clock
+  }
+
+  /** The sequence number of the room's last change. */
+  get seq(): number {
+    return this.#seq
   }
 
   /** Decides how an entry written by `writer` is handled (see EntryVerdict). */
@@ -96,15 +137,13 @@ export class AwarenessTable<O extends AwarenessOwner> {
     const isNull = entry.json === NULL_STATE
     if (r === undefined) return isNull ? 'echo' : 'write'
     if (r.owner === writer) return isNull && r.json === NULL_STATE ? 'echo' : 'write'
-    const issued = entry.clock >= r.firstClock && entry.clock <= r.clock
-    // A released client ID may be claimed again, but not by replaying what we sent.
-    if (r.owner === null) return issued || isNull ? 'echo' : 'write'
-    // A reconnecting tab takes its client ID over from its own, not yet reaped connection
-    // (or from the node it was on before, in cluster mode).
-    if (r.subject === writer.subject && !issued) return 'write'
-    // Stock y-websocket providers re-send entries they received (yjs/yjs#732).
+    // A replay of what we sent, whoever sends it (stock providers echo, yjs/yjs#732).
+    if (entry.clock >= r.firstClock && entry.clock <= r.clock) return 'echo'
+    // The agent that claimed it takes it over: a reconnecting tab, or one that moved nodes.
+    if (r.subject === writer.subject) return isNull && r.json === NULL_STATE ? 'echo' : 'write'
     if (entry.clock <= r.clock || entry.json === r.json) return 'echo'
-    return 'forged'
+    if (isNull) return r.json === NULL_STATE ? 'echo' : 'forged'
+    return 'taken'
   }
 
   /**
@@ -124,7 +163,8 @@ export class AwarenessTable<O extends AwarenessOwner> {
   /**
    * Records `json` for `clientId`, owned by `owner`, and returns it with a fresh relay clock.
    * `activity` and `since` are what `json` holds (null and 0 for a removal or a non-presence
-   * state), kept for `sinceFor`; `subject` is the agent whose tab writes it.
+   * state), kept for `sinceFor`; `subject` is the agent whose tab writes it and `claimedAt`
+   * when that agent claimed the ID (default: kept, or now for a first claim).
    */
   commit(
     owner: O,
@@ -133,9 +173,11 @@ export class AwarenessTable<O extends AwarenessOwner> {
     activity: string | null = null,
     since = 0,
     subject: string = owner.subject,
+    claimedAt?: number,
   ): AwarenessEntry {
     const r = this.#records.get(clientId)
     const now = this.#clock.mono()
+    const seq = ++this.#seq
     if (r === undefined) {
       const clock = this.#clock.wall()
       this.#records.set(clientId, {
@@ -146,44 +188,111 @@ export class AwarenessTable<O extends AwarenessOwner> {
         lastSentAt: now,
         jitter: Math.random(),
         subject,
+        claimedAt: claimedAt ?? clock,
         activity,
         since,
+        seq,
       })
-      this.#count(owner, 1)
+      this.#own(owner, clientId)
+      this.#setLive(clientId, json)
       return { clientId, clock, json }
     }
     if (r.owner !== owner) {
-      if (r.owner !== null) this.#count(r.owner, -1)
-      this.#count(owner, 1)
+      if (r.owner === null) this.#unrelease(clientId, r.subject)
+      else this.#disown(r.owner, clientId)
+      this.#own(owner, clientId)
+    }
+    if (r.subject !== subject) {
+      r.subject = subject
+      r.claimedAt = claimedAt ?? this.#clock.wall()
+    } else if (claimedAt !== undefined) {
+      r.claimedAt = claimedAt
     }
     r.clock = this.#next(r)
     r.json = json
     r.owner = owner
     r.lastSentAt = now
     r.jitter = Math.random()
-    r.subject = subject
     r.activity = activity
     r.since = since
+    r.seq = seq
+    this.#setLive(clientId, json)
     return { clientId, clock: r.clock, json }
   }
 
   /**
    * Releases every client ID `owner` owns and returns removals (fresh clocks) for those that
    * were live: what the others must receive, in one frame, when that connection goes away.
+   * The records stay, claimed by their agent (see the file header).
    */
   release(owner: O): AwarenessEntry[] {
     const removed: AwarenessEntry[] = []
-    this.#owned.delete(owner)
-    for (const [clientId, r] of this.#records) {
-      if (r.owner !== owner) continue
+    const ids = this.#byOwner.get(owner)
+    if (ids === undefined) return removed
+    this.#byOwner.delete(owner)
+    for (const clientId of ids) {
+      const r = this.#records.get(clientId)
+      if (r === undefined) continue
       r.owner = null
-      if (r.json === NULL_STATE) continue
+      if (r.json !== NULL_STATE) {
+        r.json = NULL_STATE
+        r.activity = null
+        r.clock = this.#next(r)
+        r.seq = ++this.#seq
+        this.#live.delete(clientId)
+        removed.push({ clientId, clock: r.clock, json: NULL_STATE })
+      }
+      this.#addReleased(clientId, r.subject)
+    }
+    return removed
+  }
+
+  /**
+   * Hands `clientId` to the claim of `subject` made at `claimedAt` on another node, which won
+   * over the claim held here: the record is released under that claim (its state removed for
+   * the room, returned as a removal when it was live). Returns the owner it was taken from.
+   */
+  cede(
+    clientId: number,
+    subject: string,
+    claimedAt: number,
+  ): {
+    from: O | null
+    removal: AwarenessEntry | null
+  } {
+    const r = this.#records.get(clientId)
+    if (r === undefined) return { from: null, removal: null }
+    const from = r.owner
+    if (from !== null) this.#disown(from, clientId)
+    else this.#unrelease(clientId, r.subject)
+    r.owner = null
+    r.subject = subject
+    r.claimedAt = claimedAt
+    let removal: AwarenessEntry | null = null
+    if (r.json !== NULL_STATE) {
       r.json = NULL_STATE
       r.activity = null
       r.clock = this.#next(r)
-      removed.push({ clientId, clock: r.clock, json: NULL_STATE })
+      r.seq = ++this.#seq
+      this.#live.delete(clientId)
+      removal = { clientId, clock: r.clock, json: NULL_STATE }
     }
-    return removed
+    this.#addReleased(clientId, subject)
+    return { from, removal }
+  }
+
+  /** What is known of `clientId`'s claim, or undefined. */
+  claimOf(clientId: number): ClaimView | undefined {
+    const r = this.#records.get(clientId)
+    if (r === undefined) return undefined
+    return {
+      subject: r.subject,
+      claimedAt: r.claimedAt,
+      json: r.json,
+      live: r.json !== NULL_STATE,
+      remote: r.owner?.remote === true,
+      local: r.owner !== null && r.owner.remote !== true,
+    }
   }
 
   /**
@@ -193,12 +302,35 @@ export class AwarenessTable<O extends AwarenessOwner> {
    */
   snapshot(): AwarenessEntry[] {
     const states: AwarenessEntry[] = []
-    for (const [clientId, r] of this.#records) {
-      if (r.json === NULL_STATE) continue
+    for (const clientId of this.#live) {
+      const r = this.#records.get(clientId) as AwarenessRecord<O>
       r.clock = this.#next(r)
       states.push({ clientId, clock: r.clock, json: r.json })
     }
     return states
+  }
+
+  /**
+   * What changed after sequence number `seq`, for a reader held since then (latest state per
+   * client ID, removals as null, at the clocks last handed out), except what `reader` owns;
+   * plus a removal for each of `knownLive` (the IDs live when it was held) whose record has
+   * been dropped since.
+   */
+  changedSince(seq: number, reader: O, knownLive: ReadonlySet<number>): AwarenessEntry[] {
+    const out: AwarenessEntry[] = []
+    for (const [clientId, r] of this.#records) {
+      if (r.seq > seq && r.owner !== reader) out.push({ clientId, clock: r.clock, json: r.json })
+    }
+    const wall = this.#clock.wall()
+    for (const clientId of knownLive) {
+      if (!this.#records.has(clientId)) out.push({ clientId, clock: wall, json: NULL_STATE })
+    }
+    return out
+  }
+
+  /** The client IDs with a live state now (a copy). */
+  liveIds(): Set<number> {
+    return new Set(this.#live)
   }
 
   /**
@@ -212,8 +344,9 @@ export class AwarenessTable<O extends AwarenessOwner> {
     const now = this.#clock.mono()
     const due = new Map<O, AwarenessEntry[]>()
     let any = false
-    for (const r of this.#records.values()) {
-      if (r.json === NULL_STATE || r.owner === null) continue
+    for (const clientId of this.#live) {
+      const r = this.#records.get(clientId) as AwarenessRecord<O>
+      if (r.owner === null) continue
       if (now - r.lastSentAt >= refreshIntervalMs * (1 - REFRESH_JITTER * r.jitter)) {
         any = true
         break
@@ -221,8 +354,9 @@ export class AwarenessTable<O extends AwarenessOwner> {
     }
     if (!any) return due
     const early = refreshIntervalMs * REFRESH_ALIGN
-    for (const [clientId, r] of this.#records) {
-      if (r.json === NULL_STATE || r.owner === null || now - r.lastSentAt < early) continue
+    for (const clientId of this.#live) {
+      const r = this.#records.get(clientId) as AwarenessRecord<O>
+      if (r.owner === null || now - r.lastSentAt < early) continue
       r.clock = this.#next(r)
       r.lastSentAt = now
       r.jitter = Math.random()
@@ -235,32 +369,40 @@ export class AwarenessTable<O extends AwarenessOwner> {
 
   /** Whether a stand-in for another node holds a live state here (cluster mode). */
   hasLiveRemote(): boolean {
-    for (const r of this.#records.values()) {
-      if (r.owner !== null && r.owner.remote === true && r.json !== NULL_STATE) return true
+    for (const clientId of this.#live) {
+      if (this.#records.get(clientId)?.owner?.remote === true) return true
     }
     return false
   }
 
-  /** Client ID and JSON of every live state whose owner passes `keep`. */
-  liveEntries(keep: (owner: O) => boolean): { clientId: number; json: string }[] {
-    const out: { clientId: number; json: string }[] = []
-    for (const [clientId, r] of this.#records) {
-      if (r.owner !== null && r.json !== NULL_STATE && keep(r.owner))
-        out.push({ clientId, json: r.json })
+  /** Client ID, JSON and claim of every live state whose owner passes `keep`. */
+  liveEntries(
+    keep: (owner: O) => boolean,
+  ): { clientId: number; json: string; subject: string; claimedAt: number }[] {
+    const out: { clientId: number; json: string; subject: string; claimedAt: number }[] = []
+    for (const clientId of this.#live) {
+      const r = this.#records.get(clientId) as AwarenessRecord<O>
+      if (r.owner !== null && keep(r.owner)) {
+        out.push({ clientId, json: r.json, subject: r.subject, claimedAt: r.claimedAt })
+      }
     }
     return out
   }
 
   /** Number of live (non-null) states. */
   get liveCount(): number {
-    let n = 0
-    for (const r of this.#records.values()) if (r.json !== NULL_STATE) n++
-    return n
+    return this.#live.size
+  }
+
+  /** Number of records kept (live, owned but null, and released). */
+  get recordCount(): number {
+    return this.#records.size
   }
 
   /** The JSON of every live state (read-only: clocks are not touched). */
   *liveStates(): IterableIterator<string> {
-    for (const r of this.#records.values()) if (r.json !== NULL_STATE) yield r.json
+    for (const clientId of this.#live)
+      yield (this.#records.get(clientId) as AwarenessRecord<O>).json
   }
 
   /** Whether `owner` already holds exactly this live state for `clientId`. */
@@ -271,31 +413,25 @@ export class AwarenessTable<O extends AwarenessOwner> {
 
   /** Whether `clientId` has a live (non-null) state. */
   isLive(clientId: number): boolean {
-    const r = this.#records.get(clientId)
-    return r !== undefined && r.json !== NULL_STATE
+    return this.#live.has(clientId)
   }
 
   /** Whether `owner` holds a live state: whether releasing it would remove anything. */
   ownsLive(owner: O): boolean {
-    if (!this.#owned.has(owner)) return false
-    for (const r of this.#records.values()) {
-      if (r.owner === owner && r.json !== NULL_STATE) return true
-    }
-    return false
+    return this.firstLiveOwned(owner) !== null
   }
 
   /** The first client ID `owner` holds with a live state (its tab, for signals), or null. */
   firstLiveOwned(owner: O): number | null {
-    if (!this.#owned.has(owner)) return null
-    for (const [clientId, r] of this.#records) {
-      if (r.owner === owner && r.json !== NULL_STATE) return clientId
-    }
+    const ids = this.#byOwner.get(owner)
+    if (ids === undefined) return null
+    for (const clientId of ids) if (this.#live.has(clientId)) return clientId
     return null
   }
 
   /** How many client IDs `owner` holds, live or null. */
   ownedCount(owner: O): number {
-    return this.#owned.get(owner) ?? 0
+    return this.#byOwner.get(owner)?.size ?? 0
   }
 
   /** The owner of `clientId`, if any (for tests and logs). */
@@ -303,13 +439,61 @@ export class AwarenessTable<O extends AwarenessOwner> {
     return this.#records.get(clientId)?.owner ?? null
   }
 
-  #count(owner: O, delta: number): void {
-    const n = (this.#owned.get(owner) ?? 0) + delta
-    if (n > 0) this.#owned.set(owner, n)
-    else this.#owned.delete(owner)
+  #setLive(clientId: number, json: string): void {
+    if (json === NULL_STATE) this.#live.delete(clientId)
+    else this.#live.add(clientId)
+  }
+
+  #own(owner: O, clientId: number): void {
+    let ids = this.#byOwner.get(owner)
+    if (ids === undefined) {
+      ids = new Set()
+      this.#byOwner.set(owner, ids)
+    }
+    ids.add(clientId)
+  }
+
+  #disown(owner: O, clientId: number): void {
+    const ids = this.#byOwner.get(owner)
+    if (ids === undefined) return
+    ids.delete(clientId)
+    if (ids.size === 0) this.#byOwner.delete(owner)
+  }
+
+  /** Keeps `clientId` as released under `subject`, dropping the oldest beyond the bounds. */
+  #addReleased(clientId: number, subject: string): void {
+    this.#released.add(clientId)
+    let mine = this.#releasedBySubject.get(subject)
+    if (mine === undefined) {
+      mine = new Set()
+      this.#releasedBySubject.set(subject, mine)
+    }
+    mine.add(clientId)
+    if (mine.size > MAX_RELEASED_PER_SUBJECT) this.#drop(first(mine))
+    if (this.#released.size > MAX_RELEASED_PER_ROOM) this.#drop(first(this.#released))
+  }
+
+  #unrelease(clientId: number, subject: string): void {
+    this.#released.delete(clientId)
+    const mine = this.#releasedBySubject.get(subject)
+    if (mine === undefined) return
+    mine.delete(clientId)
+    if (mine.size === 0) this.#releasedBySubject.delete(subject)
+  }
+
+  /** Forgets a released record for good. */
+  #drop(clientId: number): void {
+    const r = this.#records.get(clientId)
+    if (r === undefined || r.owner !== null) return
+    this.#unrelease(clientId, r.subject)
+    this.#records.delete(clientId)
   }
 
   #next(r: AwarenessRecord<O>): number {
     return Math.max(r.clock + 1, this.#clock.wall())
   }
+}
+
+function first(ids: Set<number>): number {
+  return ids.values().next().value as number
 }

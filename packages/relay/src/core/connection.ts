@@ -2,8 +2,23 @@
  * One admitted WebSocket in one room. It turns socket events into room calls, keeps the
  * liveness bookkeeping the sweep reads, and maps every failure to a documented close code:
  * a bad frame closes this socket only, never the relay or another room.
+ *
+ * Readers that are not reading (docs/architecture.md): the connection is *held*, sent
+ * nothing but pings and heartbeat answers, when
+ * - it is a Sightline client (it has sent a heartbeat) and was sent more than
+ *   `ReadingDefaults.unreadHoldBytes` since its last frame (a live client acknowledges every
+ *   `ackAfterBytes` with a heartbeat), or has been silent for `quietAfterMs` (the sweep);
+ * - or its send buffer holds more than `HOLD_BUFFER_BYTES` (any client).
+ * When it speaks again (or, held for its buffer, the buffer drained) it gets one catch-up
+ * from its room (`Room.catchUp`): the latest state per client ID that changed meanwhile.
  */
-import { CloseCode, CloseReason } from '@sightline/protocol'
+import {
+  CloseCode,
+  CloseReason,
+  HEARTBEAT_FRAME,
+  isHeartbeatFrame,
+  ReadingDefaults,
+} from '@sightline/protocol'
 import type { Logger } from 'pino'
 import { type RawData, WebSocket } from 'ws'
 import type { ClientAddress } from '../access/client-address.js'
@@ -12,7 +27,7 @@ import { isRelayError } from '../errors.js'
 import type { RelayMetrics } from '../ops/metrics.js'
 import { closeCodeOf, RefusalReason } from '../refusal.js'
 import { refill } from './rate-limit.js'
-import type { PeerClaims, Room, RoomPeer } from './room.js'
+import type { HoldMark, PeerClaims, Room, RoomPeer } from './room.js'
 import type { RoomRegistry } from './room-registry.js'
 import type { Corkable, WriteCoalescer } from './write-coalescer.js'
 
@@ -22,11 +37,19 @@ export const MAX_FORGED_WRITES = 10
 /** How long a slow consumer closed with 4508 may take to drain before it is dropped (ms). */
 export const SLOW_CONSUMER_DRAIN_MS = 1000
 
+/**
+ * Bytes queued in a connection's send buffer past which it is held (sent nothing new until
+ * the buffer drains to half of this, then caught up). Small next to `maxSendBufferBytes`: a
+ * reader that does not read costs the relay this much memory, not a backlog of history.
+ */
+export const HOLD_BUFFER_BYTES = 65_536
+
 /** What a connection enforces on its own traffic (see the options of the same names). */
 export type ConnectionLimits = Pick<
   RelayOptions,
   'maxFrameBytes' | 'messagesPerSecond' | 'messageBurst' | 'bytesPerSecond' | 'maxSendBufferBytes'
->
+> &
+  Partial<Pick<RelayOptions, 'quietAfterMs'>>
 
 /** What a connection counts (see metrics.ts). */
 export type ConnectionMetrics = Pick<
@@ -37,7 +60,7 @@ export type ConnectionMetrics = Pick<
 const NO_METRICS: ConnectionMetrics = Object.freeze({
   frameIn() {},
   frameOut() {},
-  refused() {},
+  refused: (_reason, _addr, logLine) => logLine?.(),
   closeSent() {},
   forged() {},
 })
@@ -78,6 +101,14 @@ export class Connection implements RoomPeer {
   /** Whether a ping was sent during the current silence. */
   pinged = false
   forgedWrites = 0
+  /** Monotonic ms of the last inbound frame (pongs excluded: they need no page script). */
+  lastFrameAt = this.lastSeen
+  /** It has sent a heartbeat: a Sightline client, which acknowledges what it reads. */
+  #acks = false
+  /** Bytes sent to it since its last inbound frame. */
+  #unread = 0
+  /** Where it was held, while it is (see the file header); null while it is being sent to. */
+  #hold: HoldMark | null = null
   readonly #ws: WebSocket
   readonly #rooms: RoomRegistry
   readonly #room: Room
@@ -141,14 +172,78 @@ export class Connection implements RoomPeer {
     return this.#log
   }
 
-  /** Sends one frame; a reader whose send buffer passed its bound is closed instead (4508). */
+  /**
+   * Sends one frame, unless the connection is not reading (see the file header): then it is
+   * held instead, and this and everything after it until it reads again is left for the
+   * catch-up, which carries the latest state of each.
+   */
   send(frame: Uint8Array): void {
     const ws = this.#ws
-    if (ws.readyState !== WebSocket.OPEN) return
-    if (ws.bufferedAmount > this.#limits.maxSendBufferBytes) {
-      this.close(RefusalReason.SlowConsumer)
+    // A heartbeat answer is what the tab's liveness waits for: never held.
+    if (frame === HEARTBEAT_FRAME) {
+      this.#write(frame)
       return
     }
+    if (ws.readyState !== WebSocket.OPEN || this.#hold !== null) return
+    if (
+      (this.#acks &&
+        this.#unread > 0 &&
+        this.#unread + frame.byteLength > ReadingDefaults.unreadHoldBytes) ||
+      ws.bufferedAmount > HOLD_BUFFER_BYTES
+    ) {
+      this.#holdNow()
+      return
+    }
+    this.#write(frame)
+  }
+
+  /** Whether the connection is held (not being sent anything but liveness). */
+  get held(): boolean {
+    return this.#hold !== null
+  }
+
+  /**
+   * The sweep's look at whether it reads: a Sightline client silent for `quietAfterMs` is
+   * held; one held for its send buffer is caught up once the buffer drained (a client that
+   * acknowledges is caught up when it speaks instead).
+   */
+  checkReading(now: number): void {
+    if (this.#gone) return
+    const quietAfter = this.#limits.quietAfterMs
+    if (this.#hold === null) {
+      if (this.#acks && quietAfter !== undefined && now - this.lastFrameAt >= quietAfter) {
+        this.#holdNow()
+      }
+    } else if (!this.#acks && this.#ws.bufferedAmount <= HOLD_BUFFER_BYTES / 2) {
+      this.#catchUp()
+    }
+  }
+
+  #holdNow(): void {
+    this.#hold = this.#room.markHeld()
+    if (this.#relayLog.isLevelEnabled('debug')) {
+      this.log.debug({ unread: this.#unread }, 'holding a reader that is not reading')
+    }
+  }
+
+  /** It reads again: one catch-up with what changed while it was held. */
+  #catchUp(): void {
+    const mark = this.#hold
+    if (mark === null) return
+    this.#hold = null
+    this.#unread = 0
+    for (const frame of this.#room.catchUp(this, mark, !this.#acks)) this.#write(frame)
+    // A catch-up larger than the send buffer bound: this reader cannot keep up at all.
+    if (this.#ws.bufferedAmount > this.#limits.maxSendBufferBytes) {
+      this.close(RefusalReason.SlowConsumer)
+    }
+  }
+
+  #write(frame: Uint8Array): void {
+    const ws = this.#ws
+    if (ws.readyState !== WebSocket.OPEN) return
+    // A heartbeat answer is liveness, not something to read.
+    if (frame !== HEARTBEAT_FRAME) this.#unread += frame.byteLength
     this.#metrics.frameOut(frame)
     if (this.#coalescer !== undefined) this.#coalescer.hold(socketOf(ws))
     ws.send(frame)
@@ -163,6 +258,10 @@ export class Connection implements RoomPeer {
     this.#onReleased?.(this)
   }
 
+  evict(reason: RefusalReason): void {
+    this.close(reason, 'another agent claimed its client ID first')
+  }
+
   ping(): void {
     this.pinged = true
     if (this.#ws.readyState === WebSocket.OPEN) this.#ws.ping()
@@ -175,8 +274,9 @@ export class Connection implements RoomPeer {
    */
   close(reason: RefusalReason, detail?: string, code: CloseCode = closeCodeOf(reason)): void {
     if (this.#gone) return
-    this.log.info({ code, reason, detail }, 'closing connection')
-    this.#metrics.refused(reason)
+    this.#metrics.refused(reason, this.#peer?.addr, () =>
+      this.log.info({ code, reason, detail }, 'closing connection'),
+    )
     this.#leave()
     if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
       this.#metrics.closeSent(code)
@@ -256,6 +356,11 @@ export class Connection implements RoomPeer {
     }
     const bytes = toBytes(data)
     this.#metrics.frameIn(bytes)
+    this.lastFrameAt = now
+    this.#unread = 0
+    if (isHeartbeatFrame(bytes)) this.#acks = true
+    // It speaks, so its scripts run and it reads: catch it up before answering.
+    if (this.#hold !== null) this.#catchUp()
     if (bytes.byteLength > this.#limits.maxFrameBytes) {
       this.close(RefusalReason.FrameTooLarge, `${bytes.byteLength} bytes`)
       return

@@ -9,6 +9,8 @@
  * - token expired: closed with 4401 (refusal `token_expired`);
  * - the states of connections that closed abruptly are removed once their removal grace is
  *   over (`removalGraceMs`; a tab that reconnected meanwhile took them over);
+ * - a Sightline client silent for `quietAfterMs` is held (connection.ts: sent nothing but
+ *   liveness until it speaks again); one held for its send buffer is caught up once it drained;
  * - every state not forwarded for `refreshIntervalMs` is re-sent with a fresh relay clock,
  *   so no receiver (stock y-protocols drops peers silent for 30 s) drops a live peer.
  *
@@ -22,6 +24,8 @@ export interface LiveConnection {
   readonly lastSeen: number
   readonly pinged: boolean
   readonly claims: { readonly exp: number }
+  /** Holds it when its scripts went silent, or catches it up when its buffer drained. */
+  checkReading(now: number): void
   ping(): void
   terminate(): void
   close(reason: RefusalReason): void
@@ -60,8 +64,9 @@ export function sweep(
     } else if (silent + options.sweepIntervalMs > options.livenessTimeoutMs) {
       c.log.info({ silentMs: Math.round(silent) }, 'liveness timeout')
       c.terminate()
-    } else if (silent >= options.pingIntervalMs && !c.pinged) {
-      c.ping()
+    } else {
+      if (silent >= options.pingIntervalMs && !c.pinged) c.ping()
+      c.checkReading(now)
     }
   }
   for (const room of [...rooms]) {

@@ -3,7 +3,8 @@
  * by the first and deleted, with its document and awareness table, when the last one leaves,
  * or, if that one left abruptly, when the sweep releases its states after the removal grace
  * (so a lone tab whose socket the browser closes on resume keeps its room, and the mailbox
- * list keeps showing it, while it reconnects).
+ * list keeps showing it, while it reconnects). In cluster mode a room left with only other
+ * nodes' states is kept only while the observer `keeps` it (see freeIfIdle).
  */
 import { Room, type RoomHooks, type RoomLimits, type RoomPeer } from './room.js'
 
@@ -17,6 +18,12 @@ export interface RoomObserver {
   created(room: Room): void
   /** A room was freed (its last peer left). */
   deleted(room: Room): void
+  /**
+   * Whether a room no connection holds (no peer, no abrupt leaver in its grace) is kept for
+   * the other nodes' states it holds (cluster.ts: a conversation, while this node holds its
+   * mailbox's list). Absent: kept while it holds any.
+   */
+  keeps?(room: Room): boolean
 }
 
 /** One observer made of several: hooks merged (none may set the same hook), calls in order. */
@@ -29,6 +36,7 @@ export function observers(...list: RoomObserver[]): RoomObserver {
     deleted: (room) => {
       for (const o of list) o.deleted(room)
     },
+    keeps: (room) => list.every((o) => o.keeps?.(room) ?? true),
   }
 }
 
@@ -75,9 +83,14 @@ export class RoomRegistry {
     return this.#rooms.get(name) ?? this.#create(name)
   }
 
-  /** Frees `room` if it holds nothing any more (no peer, no held or remote state). */
+  /**
+   * Frees `room` if it holds nothing any more (no peer, no held or remote state), or only
+   * other nodes' states its observer does not keep it for (`RoomObserver.keeps`).
+   */
   freeIfIdle(room: Room): void {
-    if (room.idle) this.#free(room)
+    if (room.idle || (room.held === 0 && this.#observer?.keeps?.(room) === false)) {
+      this.#free(room)
+    }
   }
 
   /**
@@ -86,7 +99,7 @@ export class RoomRegistry {
    */
   leave(room: Room, peer: RoomPeer, abrupt = false): void {
     room.leave(peer, abrupt)
-    if (room.idle) this.#free(room)
+    this.freeIfIdle(room)
   }
 
   #free(room: Room): void {

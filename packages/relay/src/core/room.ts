@@ -8,6 +8,11 @@
  * otherwise it waits for the window's end, when each receiver gets one frame with every change
  * held meanwhile (the latest per client ID, never its own). Removals take the same path, so
  * nothing overtakes a held change.
+ *
+ * Budgets are per agent (token subject), shared by all its connections in the room
+ * (`SubjectBudgets`): the state bytes it writes, and the answer bytes its questions cost.
+ * A connection that is not reading (connection.ts) is held: the room gives it a `HoldMark`
+ * and, when it reads again, one catch-up (`catchUp`) with what changed after the mark.
  */
 import {
   type AwarenessEntry,
@@ -20,12 +25,13 @@ import {
 } from '@sightline/protocol'
 import { DEFAULT_OPTIONS, type RelayOptions, removalGraceOf } from '../config/options.js'
 import { RelayError, RelayErrorCode } from '../errors.js'
+import { RefusalReason } from '../refusal.js'
 import { type AwarenessOwner, AwarenessTable, NULL_STATE } from './awareness-table.js'
 import { checkIdentity } from './identity.js'
 import { decodeFrame, type ParsedEntry } from './inbound-frame.js'
-import { TokenBucket } from './rate-limit.js'
 import { RefreshBatch } from './refresh-batch.js'
-import { isEmptyUpdate, REPLY_SIGNAL_BURST, RoomDocument } from './room-document.js'
+import { isEmptyUpdate, RoomDocument } from './room-document.js'
+import { SubjectBudgets } from './subject-budgets.js'
 
 /**
  * What a room enforces on what its peers write, and how long it keeps the states of a peer
@@ -34,6 +40,7 @@ import { isEmptyUpdate, REPLY_SIGNAL_BURST, RoomDocument } from './room-document
 export type RoomLimits = Pick<
   RelayOptions,
   | 'maxStateBytes'
+  | 'subjectBytesPerSecond'
   | 'maxClientIdsPerConnection'
   | 'removalGraceMs'
   | 'livenessTimeoutMs'
@@ -57,6 +64,11 @@ export interface RoomPeer extends AwarenessOwner {
   /** True for a stand-in owning the states of another relay node's tabs (cluster mode). */
   readonly remote?: boolean
   /**
+   * The room takes back a client ID this peer held because another node's earlier claim of
+   * another agent won it (cluster mode): the peer is closed with 4409.
+   */
+  evict?(reason: RefusalReason): void
+  /**
    * The room let go of this peer for good: it left, and whatever states it left live were
    * removed (after the removal grace when it left abruptly). Until then it still counts
    * toward its subject's and the relay's budgets.
@@ -73,11 +85,15 @@ export interface ReceiveResult {
 const NOTHING_FORGED: ReceiveResult = Object.freeze({ forged: 0 })
 
 /**
- * Questions (sync step 1, query-awareness) a connection may ask at once, then per second;
- * more go unanswered. A stock y-websocket client asks one sync step 1 per socket.
+ * Where a held reader stopped (see `Room.markHeld`): the room's change number and document
+ * version it had been sent, and the client IDs live then (a removal of one whose record has
+ * been dropped meanwhile is still owed).
  */
-export const ANSWER_BURST = 10
-export const ANSWERS_PER_SECOND = 2
+export interface HoldMark {
+  readonly seq: number
+  readonly docVersion: number
+  readonly knownLive: ReadonlySet<number>
+}
 
 /** What the relay wants of one room beyond forwarding (mailbox-summaries.ts sets these). */
 export interface RoomHooks {
@@ -110,26 +126,31 @@ export class Room {
    * grace per room, so insertion order is due order.
    */
   readonly #leaving = new Map<RoomPeer, number>()
-  /**
-   * Budgets of the requests whose cost is not the sender's bytes (made on a peer's first such
-   * request): reply signals, and answers (sync step 1 and query-awareness, each answered with
-   * what the room holds, up to hundreds of states, for a frame of one to a few bytes).
-   */
-  readonly #budgets = new WeakMap<RoomPeer, { signals: TokenBucket; answers: TokenBucket }>()
+  /** Each agent's budgets in this room, shared by its connections (subject-budgets.ts). */
+  readonly #budgets: SubjectBudgets
   readonly #hooks: RoomHooks
   /** Awareness changes held for the end of the coalescing window, latest per client ID. */
   #held: Map<number, HeldChange> | null = null
   #heldTimer: ReturnType<typeof setTimeout> | null = null
   /** When (monotonic ms) the room last forwarded awareness changes. */
   #forwardedAt = Number.NEGATIVE_INFINITY
+  /** The change number (AwarenessTable.seq) every reading peer has been sent up to. */
+  #sentSeq = 0
+  /** Rises with every change of the document sent to the room. */
+  #docVersion = 0
 
   constructor(name: string, limits: RoomLimits = DEFAULT_OPTIONS, hooks: RoomHooks = {}) {
     this.name = name
     this.#limits = limits
     this.#graceMs = removalGraceOf(limits)
     this.#hooks = hooks
+    this.#budgets = new SubjectBudgets(limits)
     // Relay-written changes go to every peer, the one whose signal caused them included.
-    this.document = new RoomDocument((frame) => this.broadcast(frame, null))
+    this.document = new RoomDocument((frame) => {
+      // Counted after the sends: a peer held during them has not had this change.
+      this.broadcast(frame, null)
+      this.#docVersion++
+    })
   }
 
   get size(): number {
@@ -147,9 +168,50 @@ export class Room {
    */
   join(peer: RoomPeer): void {
     this.#peers.add(peer)
-    peer.send(this.document.fullStateFrame())
+    const budget = this.#budgets.join(peer.subject)
+    const doc = this.document.fullStateFrame()
+    peer.send(doc)
     const states = this.awareness.snapshot()
-    if (states.length > 0) peer.send(encodeAwarenessFrame(states))
+    if (states.length === 0) {
+      budget.charge(doc.byteLength)
+      return
+    }
+    const frame = encodeAwarenessFrame(states)
+    // A join is always answered; what it cost counts against the agent's next questions.
+    budget.charge(doc.byteLength + frame.byteLength)
+    peer.send(frame)
+  }
+
+  /**
+   * `peer` stops being sent anything (it is not reading): what it has been sent so far, to
+   * catch it up from (`catchUp`) when it reads again.
+   */
+  markHeld(): HoldMark {
+    return {
+      seq: this.#sentSeq,
+      docVersion: this.#docVersion,
+      knownLive: this.awareness.liveIds(),
+    }
+  }
+
+  /**
+   * What `peer`, held at `mark`, needs to be current again: the document when it changed,
+   * and one awareness frame with the latest state of every client ID that changed (never
+   * its own), removals as null. Never the history in between. `full`: every live state too,
+   * with fresh clocks (a stock client missed the refreshes that keep its peers from timing
+   * out).
+   */
+  catchUp(peer: RoomPeer, mark: HoldMark, full = false): Uint8Array[] {
+    const frames: Uint8Array[] = []
+    if (this.#docVersion !== mark.docVersion) frames.push(this.document.fullStateFrame())
+    let entries = this.awareness.changedSince(mark.seq, peer, mark.knownLive)
+    if (full) {
+      const own = (id: number) => this.awareness.ownerOf(id) === peer
+      const live = this.awareness.snapshot().filter((e) => !own(e.clientId))
+      entries = [...entries.filter((e) => !this.awareness.isLive(e.clientId)), ...live]
+    }
+    if (entries.length > 0) frames.push(encodeAwarenessFrame(entries))
+    return frames
   }
 
   /**
@@ -161,6 +223,7 @@ export class Room {
    */
   leave(peer: RoomPeer, abrupt = false): void {
     if (!this.#peers.delete(peer)) return
+    this.#budgets.leave(peer.subject)
     if (abrupt && this.#graceMs > 0 && this.awareness.ownsLive(peer)) {
       this.#leaving.set(peer, performance.now() + this.#graceMs)
       return
@@ -185,13 +248,40 @@ export class Room {
   /**
    * Applies states of another node's tabs (cluster mode), owned here by `owner`, which stands
    * for that node: each is re-clocked with this relay's clock and sent to every peer here in
-   * one frame. A state of a client ID a local connection owns moves to `owner` (the tab
-   * reconnected to that node: the local connection yields it, and will not remove it when it
-   * goes). A removal only removes what `owner` holds.
+   * one frame. A state of a client ID a local connection of the same agent owns moves to
+   * `owner` (the tab reconnected to that node: the local connection yields it, and will not
+   * remove it when it goes). A removal only removes what `owner` holds.
+   *
+   * Ownership across nodes: a client ID claimed here by another agent keeps its earlier claim
+   * (`claimWins`: earlier `claimedAt`, ties to the smaller subject). When the claim held here
+   * wins, the remote state is ignored and this node's claim is published again, so the other
+   * node learns it; when the remote claim wins, the local holder gives the ID up (closed with
+   * 4409 if it is a connection here). Every node applies the same rule, so all converge.
    */
   applyRemote(owner: RoomPeer, states: readonly BusState[]): void {
     const out: AwarenessEntry[] = []
-    for (const { clientId, json } of states) {
+    let evicted: Set<RoomPeer> | undefined
+    let reassert: BusState[] | undefined
+    for (const incoming of states) {
+      const { clientId, json, subject, claimedAt } = incoming
+      const held = this.awareness.claimOf(clientId)
+      if (held !== undefined && held.subject !== subject) {
+        if (claimWins(held, incoming)) {
+          // Only a claim of this node's own (a tab here, or released here) is ours to repeat.
+          if (!held.remote) {
+            reassert ??= []
+            const { json: heldJson, subject: heldSubject, claimedAt: heldAt } = held
+            reassert.push({ clientId, json: heldJson, subject: heldSubject, claimedAt: heldAt })
+          }
+          continue
+        }
+        const { from, removal } = this.awareness.cede(clientId, subject, claimedAt)
+        if (from !== null && from.remote !== true) {
+          evicted ??= new Set()
+          evicted.add(from)
+        }
+        if (removal !== null && json === NULL_STATE) out.push(removal)
+      }
       if (json === NULL_STATE) {
         if (this.awareness.ownerOf(clientId) === owner && this.awareness.isLive(clientId)) {
           out.push(this.awareness.commit(owner, clientId, NULL_STATE))
@@ -200,26 +290,35 @@ export class Room {
       }
       // Another node's periodic republish of a state held here unchanged: nothing to tell
       // the tabs here (this room's own refresh keeps them from timing it out, batched with
-      // every other state of the room). Forwarding it too cost one more frame per origin node
-      // per refresh period: 11 refresh frames per idle tab and minute instead of 3.
+      // every other state of the room).
       if (this.awareness.holds(owner, clientId, json)) continue
-      let activity: string | null = null
-      let since = 0
-      let subject = owner.subject
+      let state: ReturnType<typeof readPresenceState>
       try {
-        const state = readPresenceState(JSON.parse(json))
-        if (state === null) continue
-        activity = state.activity
-        since = state.since
-        subject = state.user.id
+        state = readPresenceState(JSON.parse(json))
       } catch {
         continue
       }
-      out.push(this.awareness.commit(owner, clientId, json, activity, since, subject))
+      if (state === null || state.user.id !== subject) continue
+      out.push(
+        this.awareness.commit(
+          owner,
+          clientId,
+          json,
+          state.activity,
+          state.since,
+          subject,
+          claimedAt,
+        ),
+      )
     }
-    if (out.length === 0) return
-    this.#forward(out, owner)
-    this.#hooks.onAwarenessChange?.(this)
+    if (reassert !== undefined) this.#hooks.onOwnedStates?.(this, reassert)
+    if (out.length > 0) {
+      this.#forward(out, owner)
+      this.#hooks.onAwarenessChange?.(this)
+    }
+    if (evicted !== undefined) {
+      for (const peer of evicted) peer.evict?.(RefusalReason.ClientIdTaken)
+    }
   }
 
   /** Removes, for everyone here, every state `owner` (a remote node) holds: it went down. */
@@ -244,20 +343,23 @@ export class Room {
   }
 
   /**
-   * Handles one frame from `peer`. Throws RelayError `bad_frame` (malformed frame or state),
-   * `identity_mismatch`, `state_too_large`, `too_many_client_ids`, `read_only` (a document
+   * Handles one frame from `peer`. Throws RelayError `bad_frame` (malformed frame or state,
+   * or one client ID twice in one update), `identity_mismatch`, `state_too_large`,
+   * `too_many_client_ids`, `client_id_taken` (another agent's client ID),
+   * `subject_rate_limited` (the agent's state bytes are spent), `read_only` (a document
    * write, or a signal in a read-only room) or `signal_without_state`; then nothing of that
    * frame has been applied or forwarded.
    */
   receive(peer: RoomPeer, bytes: Uint8Array): ReceiveResult {
     const frame = decodeFrame(bytes)
     switch (frame.kind) {
-      case 'sync-step1':
-        // Over its budget, a question goes unanswered (an honest client asks once per socket).
-        if (this.#budgetOf(peer).answers.take()) {
-          peer.send(this.document.answerStep1(frame.stateVector))
-        }
+      case 'sync-step1': {
+        // Over its agent's budget, a question goes unanswered (an honest client asks once
+        // per socket).
+        const answer = this.document.answerStep1(frame.stateVector)
+        if (this.#budgets.of(peer.subject).answer(answer.byteLength)) peer.send(answer)
         return NOTHING_FORGED
+      }
       case 'sync-update':
         // An up-to-date client's empty step 2 is harmless; any content is a write.
         if (!isEmptyUpdate(frame.update)) {
@@ -274,7 +376,9 @@ export class Room {
         }
         return this.#receiveAwareness(peer, frame.entries)
       case 'query-awareness':
-        if (this.#budgetOf(peer).answers.take()) {
+        // Weighed before it is encoded: a 1-byte question must not make the relay encode
+        // hundreds of states it will not send.
+        if (this.#budgets.of(peer.subject).answer(this.#snapshotBytes())) {
           peer.send(encodeAwarenessFrame(this.awareness.snapshot()))
         }
         return NOTHING_FORGED
@@ -299,7 +403,7 @@ export class Room {
     const own: BusState[] = []
     for (const [owner, entries] of due) {
       if (owner.remote === true) continue
-      for (const e of entries) own.push({ clientId: e.clientId, json: e.json })
+      for (const e of entries) own.push(this.#busState(e.clientId, e.json))
     }
     if (own.length > 0) publish(this, own)
   }
@@ -320,7 +424,10 @@ export class Room {
       const quietFor = now - this.#forwardedAt
       if (windowMs <= 0 || quietFor >= windowMs) {
         this.#forwardedAt = now
+        const seq = this.awareness.seq
         this.broadcast(encodeAwarenessFrame(entries), from)
+        // After the sends: a peer held during them is caught up with these changes too.
+        this.#sentSeq = seq
         return
       }
       this.#held = new Map()
@@ -345,6 +452,7 @@ export class Room {
     this.#heldTimer = null
     if (held === null || held.size === 0) return
     this.#forwardedAt = performance.now()
+    const seq = this.awareness.seq
     const changes = [...held.values()]
     const writers = new Set(changes.map((c) => c.from))
     const all = encodeAwarenessFrame(changes.map((c) => c.entry))
@@ -356,6 +464,7 @@ export class Room {
       const others = changes.filter((c) => c.from !== peer).map((c) => c.entry)
       if (others.length > 0) peer.send(encodeAwarenessFrame(others))
     }
+    this.#sentSeq = seq
   }
 
   /** Frees the room (its last peer left): states kept for abrupt leavers go with it. */
@@ -377,29 +486,35 @@ export class Room {
       if (peer.remote !== true) {
         this.#hooks.onOwnedStates?.(
           this,
-          removed.map((e) => ({ clientId: e.clientId, json: NULL_STATE })),
+          removed.map((e) => this.#busState(e.clientId, NULL_STATE)),
         )
       }
       this.#hooks.onAwarenessChange?.(this)
     }
   }
 
-  #budgetOf(peer: RoomPeer): { signals: TokenBucket; answers: TokenBucket } {
-    let budget = this.#budgets.get(peer)
-    if (budget === undefined) {
-      budget = {
-        signals: new TokenBucket(1, REPLY_SIGNAL_BURST),
-        answers: new TokenBucket(ANSWERS_PER_SECOND, ANSWER_BURST),
-      }
-      this.#budgets.set(peer, budget)
+  /** A state of this room as the bus carries it, with its claim. */
+  #busState(clientId: number, json: string): BusState {
+    const claim = this.awareness.claimOf(clientId)
+    return {
+      clientId,
+      json,
+      subject: claim?.subject ?? '',
+      claimedAt: claim?.claimedAt ?? 0,
     }
-    return budget
+  }
+
+  /** About what an awareness frame of every live state weighs, without encoding it. */
+  #snapshotBytes(): number {
+    let bytes = 4
+    for (const json of this.awareness.liveStates()) bytes += json.length + 16
+    return bytes
   }
 
   /**
    * A reply signal: the relay appends the entry, naming the sender from its token and its
    * tab from the client ID it owns. At most REPLY_SIGNAL_BURST at once and one per second
-   * after that per connection; more are dropped (a flood).
+   * after that per agent (subject-budgets.ts); more are dropped (a flood).
    */
   #receiveSignal(peer: RoomPeer, kind: SignalKind): void {
     if (this.#hooks.clientStates === false) {
@@ -413,7 +528,7 @@ export class Room {
         'a reply signal needs a presence state in the room',
       )
     }
-    if (!this.#budgetOf(peer).signals.take()) return
+    if (!this.#budgets.of(peer.subject).signal()) return
     const { sub, name, avatar } = peer.claims
     const entry = this.document.appendReply(
       avatar === undefined
@@ -431,17 +546,38 @@ export class Room {
     }
     let forged = 0
     const writes: { clientId: number; json: string; activity: string | null; since: number }[] = []
+    const seen = new Set<number>()
     let introduced: Set<number> | undefined
     /** The writer's own entries whose `since` the relay changed: it must learn the value. */
     let corrected: AwarenessEntry[] | undefined
+    let stateBytes = 0
     for (const entry of entries) {
+      // What is forwarded is what was validated: one entry per client ID and frame (a
+      // y-protocols update never repeats one; the last-wins reading of 600 copies is not
+      // something to check once and forward 600 times).
+      if (seen.has(entry.clientId)) {
+        throw new RelayError(
+          RelayErrorCode.BadFrame,
+          'malformed frame: client ID twice in one update',
+        )
+      }
+      seen.add(entry.clientId)
       if (Buffer.byteLength(entry.json) > this.#limits.maxStateBytes) {
         throw new RelayError(RelayErrorCode.StateTooLarge, 'awareness state too large')
       }
       const verdict = this.awareness.classify(peer, entry)
+      if (verdict === 'taken') {
+        throw new RelayError(
+          RelayErrorCode.ClientIdTaken,
+          'awareness client ID claimed by another agent in this room',
+        )
+      }
       if (verdict === 'forged') {
         forged++
-        peer.debug?.({ clientId: entry.clientId, why: 'client ID of another tab' }, 'state dropped')
+        peer.debug?.(
+          { clientId: entry.clientId, why: 'client ID of another agent' },
+          'state dropped',
+        )
       }
       if (verdict !== 'write') continue
       let json = entry.json
@@ -459,13 +595,16 @@ export class Room {
           // "Started replying first" is ordered by `since`: checked against the relay's clock.
           activity = check.state.activity
           since = this.awareness.sinceFor(entry.clientId, activity, check.state.since)
+          // Forwarded as validated: the parsed value written out again, so each key once (the
+          // last, as checked), no `__proto__`, and the relay's `since`.
+          json = forwardedJson(entry.value, since)
           if (check.state.since !== since) {
-            json = withSince(entry.value, since)
             // With the writer's own clock: y-protocols ignores it (not newer than its own
             // state); the Sightline client reads the corrected `since` from it.
             corrected ??= []
             corrected.push({ clientId: entry.clientId, clock: entry.clock, json })
           }
+          stateBytes += json.length
         } else {
           // Not a presence state (yet): never forwarded; it withdraws what its owner had set.
           json = NULL_STATE
@@ -490,6 +629,12 @@ export class Room {
       }
       writes.push({ clientId: entry.clientId, json, activity, since })
     }
+    if (stateBytes > 0 && !this.#budgets.of(peer.subject).writeState(stateBytes)) {
+      throw new RelayError(
+        RelayErrorCode.SubjectRateLimited,
+        "the agent's share of the room's state bytes is spent",
+      )
+    }
     if (writes.length > 0) {
       const out = writes.map((e) =>
         this.awareness.commit(peer, e.clientId, e.json, e.activity, e.since),
@@ -498,12 +643,24 @@ export class Room {
       if (corrected !== undefined) peer.send(encodeAwarenessFrame(corrected))
       this.#hooks.onOwnedStates?.(
         this,
-        writes.map((w) => ({ clientId: w.clientId, json: w.json })),
+        writes.map((w) => this.#busState(w.clientId, w.json)),
       )
       this.#hooks.onAwarenessChange?.(this)
     }
     return forged === 0 ? NOTHING_FORGED : { forged }
   }
+}
+
+/**
+ * Whether the claim held here beats `incoming` for the same client ID: the earlier claim
+ * wins, ties go to the smaller subject, so every node decides alike.
+ */
+export function claimWins(
+  held: { readonly subject: string; readonly claimedAt: number },
+  incoming: { readonly subject: string; readonly claimedAt: number },
+): boolean {
+  if (held.claimedAt !== incoming.claimedAt) return held.claimedAt < incoming.claimedAt
+  return held.subject < incoming.subject
 }
 
 /**
@@ -530,7 +687,16 @@ interface HeldChange {
   readonly from: unknown
 }
 
-/** The JSON of presence state `value` with its `since` replaced (other fields, order kept). */
-function withSince(value: unknown, since: number): string {
-  return JSON.stringify({ ...(value as Record<string, unknown>), since })
+/**
+ * The JSON the relay forwards for a validated state `value` (as parsed: duplicate keys
+ * already resolved to the last, which is what was checked) with `since` set: written out
+ * again, never the sender's bytes, and without any `__proto__` key (a reader that builds
+ * objects by assignment would take it for the prototype).
+ */
+export function forwardedJson(value: unknown, since: number): string {
+  return JSON.stringify({ ...(value as Record<string, unknown>), since }, dropProto)
+}
+
+function dropProto(key: string, value: unknown): unknown {
+  return key === '__proto__' ? undefined : value
 }

@@ -1,6 +1,7 @@
 /**
  * The relay's plain HTTP answers: `GET /healthz` (the process serves), `GET /readyz` (200
- * while accepting connections, 503 once draining, so a load balancer stops sending new ones)
+ * while accepting connections, 503 with the reason once draining, while the cluster bus is
+ * down, or while another node uses this node's id, so a load balancer stops sending new ones)
  * and `GET /metrics` (Prometheus text of this relay's registry). Another method gets 405,
  * any other path 404. No route reads a body: a request that announces one, or uses another
  * method, is answered at once and its connection closed, so a body trickling in byte by
@@ -10,8 +11,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Registry } from 'prom-client'
 
 export interface HttpRoutes {
-  /** False once the relay is draining. */
-  ready(): boolean
+  /**
+   * Null while ready; else why not, in a few words (`draining`, `bus disconnected`, `duplicate
+   * node id ...`), the body of the 503.
+   */
+  unready(): string | null
   /** The registry served at `/metrics`; `null` when metrics are served elsewhere. */
   readonly metrics: Registry | null
 }
@@ -31,9 +35,8 @@ export function httpHandler(
     if (!get) return void reply(res, 405, TEXT, 'method not allowed')
     if (get && path === '/healthz') return void reply(res, 200, TEXT, 'ok')
     if (get && path === '/readyz') {
-      return void (routes.ready()
-        ? reply(res, 200, TEXT, 'ready')
-        : reply(res, 503, TEXT, 'draining'))
+      const why = routes.unready()
+      return void (why === null ? reply(res, 200, TEXT, 'ready') : reply(res, 503, TEXT, why))
     }
     if (get && path === '/metrics' && routes.metrics !== null) {
       const registry = routes.metrics

@@ -42,7 +42,14 @@ export interface MetricsSource {
   /** Live (non-null) awareness states over all rooms. */
   awarenessStates(): number
   /** Cluster mode: whether the bus is connected and how many other nodes are alive. */
-  bus?: (() => { readonly connected: boolean; readonly peers: number }) | undefined
+  bus?:
+    | (() => {
+        readonly connected: boolean
+        readonly peers: number
+        /** Another live node uses this node's id (seen within the node timeout). */
+        readonly duplicateNodeId?: boolean
+      })
+    | undefined
   /** The relay's package version (build info). */
   version?: string | undefined
 }
@@ -55,8 +62,12 @@ export interface RelayMetrics {
   frameOut(frame: Uint8Array): void
   /** A connection passed admission and joined its room. */
   admitted(): void
-  /** A connection was refused or closed by the relay for `reason` (a RefusalReason). */
-  refused(reason: string): void
+  /**
+   * A connection was refused or closed by the relay for `reason` (a RefusalReason), from
+   * `addr`: counted, and `logLine` run to log it (the relay runs it only for the first of its
+   * reason per interval, and sums the others up: ops/refusal-log.ts).
+   */
+  refused(reason: string, addr?: string, logLine?: () => void): void
   /** The relay sent a close frame with `code`. */
   closeSent(code: number): void
   /** Awareness entries dropped because they wrote another connection's client ID. */
@@ -67,6 +78,15 @@ export interface RelayMetrics {
   busOut(bytes: number): void
   /** Cluster mode: another node was declared down (silent past the node timeout). */
   nodeDown(): void
+  /** Cluster mode: a bus message with this node's id from another epoch (a duplicate node). */
+  duplicateNodeId(): void
+  /**
+   * Cluster mode: a bus query not sent (`ask`: this node asked for the room within the query
+   * interval) or merged into one answer (`answer`: answered within the interval).
+   */
+  busQueryCoalesced(side: 'ask' | 'answer'): void
+  /** Cluster mode: an answer held back because the answer byte budget was spent. */
+  busAnswerDeferred(): void
   /** Stops the process-metric monitors (event-loop delay, GC observer). */
   stop(): void
 }
@@ -216,6 +236,30 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
       this.inc({ direction: 'out' }, bus.bytesOut)
     },
   })
+  const duplicateNodeIds = new Counter({
+    name: `${PREFIX}bus_duplicate_node_id_total`,
+    help: "Cluster mode: bus messages from another live node using this node's SIGHTLINE_NODE_ID.",
+    registers,
+  })
+  new Gauge({
+    name: `${PREFIX}bus_duplicate_node_id`,
+    help: "Cluster mode: 1 while another live node uses this node's id (/readyz answers 503).",
+    registers,
+    collect() {
+      this.set(source.bus?.().duplicateNodeId === true ? 1 : 0)
+    },
+  })
+  const coalescedQueries = new Counter({
+    name: `${PREFIX}bus_queries_coalesced_total`,
+    help: 'Cluster mode: bus queries not sent again (side=ask) or merged into one answer (side=answer) within the query interval.',
+    labelNames: ['side'],
+    registers,
+  })
+  const deferredAnswers = new Counter({
+    name: `${PREFIX}bus_answers_deferred_total`,
+    help: "Cluster mode: answers to bus queries held back by the node's answer byte budget.",
+    registers,
+  })
   const nodeDowns = new Counter({
     name: `${PREFIX}bus_node_down_total`,
     help: 'Cluster mode: other nodes declared down (silent past the node timeout) or gone.',
@@ -224,6 +268,7 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
   // Every known series exists from the start (at 0), so alerts on rate() see the first one.
   for (const code of Object.values(CloseCode)) closeCodes.labels(String(code)).inc(0)
   for (const reason of Object.values(RefusalReason)) refusals.labels(reason).inc(0)
+  for (const side of ['ask', 'answer']) coalescedQueries.labels(side).inc(0)
   const stop = startProcessMetrics(registry)
 
   return {
@@ -237,7 +282,10 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
       bytes.out += frame.byteLength
     },
     admitted: () => admissions.inc(),
-    refused: (reason) => refusals.labels(reason).inc(),
+    refused(reason, _addr, logLine) {
+      refusals.labels(reason).inc()
+      logLine?.()
+    },
     closeSent: (code) => closeCodes.labels(String(code)).inc(),
     forged: (count) => forgedWrites.inc(count),
     busIn(n) {
@@ -249,6 +297,9 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
       bus.bytesOut += n
     },
     nodeDown: () => nodeDowns.inc(),
+    duplicateNodeId: () => duplicateNodeIds.inc(),
+    busQueryCoalesced: (side) => coalescedQueries.labels(side).inc(),
+    busAnswerDeferred: () => deferredAnswers.inc(),
     stop,
   }
 }

@@ -1,0 +1,101 @@
+/**
+ * One agent's budgets in one room, shared by all its connections there: one colleague's
+ * token, opened fifty times, gets no more of a room than opened once. Each is a token bucket
+ * (rate-limit.ts), refilled lazily, so an idle agent costs nothing:
+ *
+ * - state bytes: awareness state JSON it writes (`subjectBytesPerSecond`, a burst of four
+ *   seconds' worth or four of the largest states); overdrawn, the writing connection is
+ *   closed with 4429. This bounds the fan-out one agent causes: the room's size times this;
+ * - answer bytes: what its questions cost the relay to answer (sync step 1, query-awareness,
+ *   and the join snapshot every new connection gets), `ANSWER_FACTOR` times the state rate;
+ *   a question beyond it goes unanswered, a join is always answered (and counted);
+ * - reply signals: `REPLY_SIGNAL_BURST` at once, then one per second; more are dropped.
+ *
+ * The budgets of an agent go when its last connection in the room leaves.
+ */
+import type { RelayOptions } from '../config/options.js'
+import { TokenBucket } from './rate-limit.js'
+import { REPLY_SIGNAL_BURST } from './room-document.js'
+
+/** Answer bytes per second an agent's questions may cost, as a multiple of its state rate. */
+export const ANSWER_FACTOR = 8
+
+/** Seconds' worth of its rate an agent may spend at once (state and answer bytes). */
+export const BURST_SECONDS = 4
+
+export class SubjectBudget {
+  /** Connections of this agent in the room. */
+  refs = 0
+  readonly #states: TokenBucket
+  readonly #answers: TokenBucket
+  readonly #signals = new TokenBucket(1, REPLY_SIGNAL_BURST)
+  #debt = 0
+
+  constructor(limits: Pick<RelayOptions, 'subjectBytesPerSecond' | 'maxStateBytes'>) {
+    const rate = limits.subjectBytesPerSecond
+    this.#states = new TokenBucket(rate, Math.max(BURST_SECONDS * rate, 4 * limits.maxStateBytes))
+    const answers = ANSWER_FACTOR * rate
+    this.#answers = new TokenBucket(answers, BURST_SECONDS * answers)
+  }
+
+  /** Takes `bytes` of state writes; false when the agent has spent its share. */
+  writeState(bytes: number): boolean {
+    return this.#states.take(performance.now(), bytes)
+  }
+
+  /**
+   * Whether a question whose answer weighs `bytes` may be answered (then it is counted). What
+   * joins cost beyond the budget is paid first.
+   */
+  answer(bytes: number): boolean {
+    const now = performance.now()
+    if (this.#debt > 0) {
+      if (!this.#answers.take(now, this.#debt)) return false
+      this.#debt = 0
+    }
+    return this.#answers.take(now, bytes)
+  }
+
+  /** Counts `bytes` sent without asking (a join's snapshot): paid now, or owed. */
+  charge(bytes: number): void {
+    if (!this.#answers.take(performance.now(), bytes)) this.#debt += bytes
+  }
+
+  /** Takes one reply signal; false over the budget. */
+  signal(): boolean {
+    return this.#signals.take()
+  }
+}
+
+/** The budgets of every agent connected to one room. */
+export class SubjectBudgets {
+  readonly #bySubject = new Map<string, SubjectBudget>()
+  readonly #limits: Pick<RelayOptions, 'subjectBytesPerSecond' | 'maxStateBytes'>
+
+  constructor(limits: Pick<RelayOptions, 'subjectBytesPerSecond' | 'maxStateBytes'>) {
+    this.#limits = limits
+  }
+
+  /** A connection of `subject` joined: its agent's budget (made on its first). */
+  join(subject: string): SubjectBudget {
+    let budget = this.#bySubject.get(subject)
+    if (budget === undefined) {
+      budget = new SubjectBudget(this.#limits)
+      this.#bySubject.set(subject, budget)
+    }
+    budget.refs++
+    return budget
+  }
+
+  /** A connection of `subject` left; the budget goes with the agent's last one. */
+  leave(subject: string): void {
+    const budget = this.#bySubject.get(subject)
+    if (budget === undefined) return
+    if (--budget.refs <= 0) this.#bySubject.delete(subject)
+  }
+
+  /** The budget of `subject`, who has a connection in the room. */
+  of(subject: string): SubjectBudget {
+    return this.#bySubject.get(subject) ?? new SubjectBudget(this.#limits)
+  }
+}
