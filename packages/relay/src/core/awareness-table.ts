@@ -141,7 +141,8 @@ export class AwarenessTable<O extends AwarenessOwner> {
     if (entry.clock >= r.firstClock && entry.clock <= r.clock) return 'echo'
     // The agent that claimed it takes it over: a reconnecting tab, or one that moved nodes.
     if (r.subject === writer.subject) return isNull && r.json === NULL_STATE ? 'echo' : 'write'
-    if (entry.clock <= r.clock || entry.json === r.json) return 'echo'
+    // Not an echo by its clock: a tab re-announcing after a restart uses its own small clocks.
+    if (entry.json === r.json) return 'echo'
     if (isNull) return r.json === NULL_STATE ? 'echo' : 'forged'
     return 'taken'
   }

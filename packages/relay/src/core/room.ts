@@ -284,7 +284,8 @@ export class Room {
       }
       if (json === NULL_STATE) {
         if (this.awareness.ownerOf(clientId) === owner && this.awareness.isLive(clientId)) {
-          out.push(this.awareness.commit(owner, clientId, NULL_STATE))
+          // With its agent's claim: the ID stays that agent's after the removal.
+          out.push(this.awareness.commit(owner, clientId, NULL_STATE, null, 0, subject, claimedAt))
         }
         continue
       }

@@ -29,13 +29,15 @@ export class SubjectBudget {
   readonly #states: TokenBucket
   readonly #answers: TokenBucket
   readonly #signals = new TokenBucket(1, REPLY_SIGNAL_BURST)
+  readonly #answerBurst: number
   #debt = 0
 
   constructor(limits: Pick<RelayOptions, 'subjectBytesPerSecond' | 'maxStateBytes'>) {
     const rate = limits.subjectBytesPerSecond
     this.#states = new TokenBucket(rate, Math.max(BURST_SECONDS * rate, 4 * limits.maxStateBytes))
     const answers = ANSWER_FACTOR * rate
-    this.#answers = new TokenBucket(answers, BURST_SECONDS * answers)
+    this.#answerBurst = BURST_SECONDS * answers
+    this.#answers = new TokenBucket(answers, this.#answerBurst)
   }
 
   /** Takes `bytes` of state writes; false when the agent has spent its share. */
@@ -45,20 +47,30 @@ export class SubjectBudget {
 
   /**
    * Whether a question whose answer weighs `bytes` may be answered (then it is counted). What
-   * joins cost beyond the budget is paid first.
+   * joins cost beyond the budget is paid first. An answer larger than the whole burst (a
+   * room of hundreds of large states) goes out when the budget is full, and is paid off
+   * before the next one.
    */
   answer(bytes: number): boolean {
     const now = performance.now()
     if (this.#debt > 0) {
-      if (!this.#answers.take(now, this.#debt)) return false
-      this.#debt = 0
+      const payment = Math.min(this.#debt, this.#answerBurst)
+      if (!this.#answers.take(now, payment)) return false
+      this.#debt -= payment
+      if (this.#debt > 0) return false
     }
-    return this.#answers.take(now, bytes)
+    const upfront = Math.min(bytes, this.#answerBurst)
+    if (!this.#answers.take(now, upfront)) return false
+    this.#debt += bytes - upfront
+    return true
   }
 
   /** Counts `bytes` sent without asking (a join's snapshot): paid now, or owed. */
   charge(bytes: number): void {
-    if (!this.#answers.take(performance.now(), bytes)) this.#debt += bytes
+    const now = performance.now()
+    const paid = Math.min(bytes, this.#answerBurst)
+    if (this.#answers.take(now, paid)) this.#debt += bytes - paid
+    else this.#debt += bytes
   }
 
   /** Takes one reply signal; false over the budget. */
