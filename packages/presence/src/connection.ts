@@ -5,26 +5,32 @@
  *   phase        status                       left by
  *   idle         closed                       start() -> opening
  *   opening      connecting | reconnecting    open -> open; close, or no open in time -> waiting
- *   open         connected                    close, bad frame, silence -> waiting
+ *   open         connected once admitted      close, bad frame, silence -> waiting
  *   waiting      connecting | reconnecting    backoff over (with a fresh token if asked) -> opening
  *   (any)        closed                       stop(), or a refusal -> idle
  *
  * `waiting` is the backoff before the next attempt; `reconnecting` rather than `connecting`
- * once a socket has opened at least once. `destroy()` is `stop()` for good.
+ * once the relay has admitted this tab at least once. A socket opens before the relay has
+ * checked the token (it refuses with a close code after the upgrade), so the status turns
+ * `connected` on the first frame the relay sends (it greets every joiner with the room's
+ * document), not on open. `UNREACHABLE_AFTER` attempts in a row that end before that
+ * surface as a `connect-failed` error naming the last cause. `destroy()` is `stop()` for good.
  */
 import {
   ClientCloseCode,
+  type CloseAction,
   CloseCode,
   closeAction,
   HEARTBEAT_FRAME,
   isHeartbeatFrame,
+  ReadingDefaults,
   roomBaseUrl,
   roomUrl,
   tokenSubprotocols,
 } from '@sightline/protocol'
 import { backoffDelay } from './backoff.js'
 import { listen, type PresenceEnvironment } from './environment.js'
-import { PresenceError } from './errors.js'
+import { closeCause, PresenceError } from './errors.js'
 import { TokenHandover } from './handover.js'
 import { LivenessClock } from './liveness.js'
 import {
@@ -71,6 +77,11 @@ export interface ConnectionHandlers {
   message(frame: Uint8Array, reply: (frame: Uint8Array) => void): void
   /** The connection was lost: whatever came through it is stale now. */
   lost(): void
+  /**
+   * The relay refused this tab's client ID: another agent claimed it first in the room
+   * (4409). The tab takes a fresh one before the connection rejoins, at once.
+   */
+  clientIdTaken?(): void
   status(status: ConnectionStatus): void
   /** Something went wrong that the host app may want to know; the connection carries on. */
   error(error: PresenceError): void
@@ -103,6 +114,19 @@ type Timer = ReturnType<typeof setTimeout>
 /** What to do once the backoff is over. */
 type NextAttempt = 'retry' | 'refresh-token'
 
+/**
+ * Rejoins after 4409 made at once, in a row, before backing off: a fresh client ID is taken
+ * by nobody, so a second refusal in a row means something else is wrong.
+ */
+const IMMEDIATE_REJOINS = 2
+
+/**
+ * Attempts in a row that end before admission after which the host app hears why
+ * (`connect-failed`): one failure is a blip, three are a wrong URL, a blocked socket or a
+ * relay that keeps refusing. At the default backoff that is within about a second.
+ */
+export const UNREACHABLE_AFTER = 3
+
 type Phase =
   | { readonly name: 'idle' }
   | { readonly name: 'opening'; readonly socket: WebSocketLike }
@@ -113,9 +137,20 @@ class RelayConnection implements Connection {
   #phase: Phase = { name: 'idle' }
   #status: ConnectionStatus = 'connecting'
   #everConnected = false
+  /** The relay admitted the current socket (it sent a frame). */
+  #admitted = false
+  /** Attempts in a row that ended before admission. */
+  #failures = 0
   #destroyed = false
   /** Failed attempts since the relay last accepted us (the backoff exponent). */
   #attempt = 0
+  /** 4409 refusals since the relay last answered a heartbeat. */
+  #takenInARow = 0
+  /**
+   * Bytes received since this tab last sent a frame: past `ReadingDefaults.ackAfterBytes` it
+   * sends a heartbeat, telling the relay it reads (the relay holds a reader that does not).
+   */
+  #unacked = 0
 
   readonly #now: () => number
   readonly #liveness: LivenessClock
@@ -202,17 +237,50 @@ class RelayConnection implements Connection {
 
   /** waiting | idle -> opening: a new socket with the current token. */
   #connect(): void {
-    this.#phase = { name: 'opening', socket: this.#newSocket(this.#handover.token) }
+    let socket: WebSocketLike
+    try {
+      socket = this.#newSocket(this.#handover.token)
+    } catch (cause) {
+      // The constructor refused the URL (a blocked port, a malformed address): an attempt
+      // that failed like any other, reported with the others.
+      this.#phase = { name: 'idle' }
+      const reason = cause instanceof Error ? cause.message : String(cause)
+      this.#failed(ClientCloseCode.ConnectionLost, reason, cause)
+      this.#wait('retry')
+      return
+    }
+    this.#admitted = false
+    this.#phase = { name: 'opening', socket }
     this.#liveness.watchOpening()
   }
 
-  /** opening -> open. */
+  /** opening -> open (admitted with the relay's first frame). */
   #opened(socket: WebSocketLike): void {
     this.#phase = { name: 'open', socket }
-    this.#everConnected = true
     this.#liveness.watchOpen()
     this.handlers.open((frame) => socket.send(sendable(frame)))
+  }
+
+  /** The relay's first frame on the open socket: it checked the token and let us in. */
+  #admit(): void {
+    this.#admitted = true
+    this.#everConnected = true
+    this.#failures = 0
     this.#setStatus('connected')
+  }
+
+  /**
+   * An attempt ended before admission; after `UNREACHABLE_AFTER` in a row the host app
+   * hears why (once per run of failures).
+   */
+  #failed(code: number, reason: string | undefined, cause?: unknown): void {
+    if (++this.#failures !== UNREACHABLE_AFTER) return
+    const closeReason = closeCause(code, reason)
+    const { url, room } = this.config
+    const message = `could not join ${room} at ${url} (${this.#failures} attempts): ${closeReason} (close code ${code})`
+    this.handlers.error(
+      new PresenceError('connect-failed', message, { cause, closeCode: code, closeReason }),
+    )
   }
 
   /** The handover socket confirmed its takeover: it becomes the connection's socket. */
@@ -227,22 +295,30 @@ class RelayConnection implements Connection {
   }
 
   /** opening | open -> waiting (then opening again), or -> idle when the relay refused us. */
-  #lose(code: number, action: 'retry' | 'refresh-token' | 'stop'): void {
+  #lose(code: number, action: CloseAction, reason?: string): void {
     const wasOpen = this.#phase.name === 'open' || this.#handover.openedAt !== null
+    const beforeAdmission = this.#phase.name === 'opening' || !this.#admitted
+    this.#admitted = false
     this.#closeSockets(code === CloseCode.BadFrame ? CloseCode.BadFrame : CloseCode.Normal)
     this.#liveness.stop()
     this.#phase = { name: 'idle' }
     if (wasOpen) this.handlers.lost()
+    if (action === 'new-client-id') {
+      this.handlers.clientIdTaken?.()
+      this.#setStatus(this.#everConnected ? 'reconnecting' : 'connecting')
+      if (this.#takenInARow++ < IMMEDIATE_REJOINS) this.#connect()
+      else this.#wait('retry')
+      return
+    }
     if (action === 'stop' || (action === 'refresh-token' && this.config.getToken === undefined)) {
-      this.handlers.error(
-        new PresenceError('refused', `the relay refused the connection (close code ${code})`, {
-          closeCode: code,
-        }),
-      )
+      const closeReason = closeCause(code, reason)
+      const message = `the relay refused the connection: ${closeReason} (close code ${code})`
+      this.handlers.error(new PresenceError('refused', message, { closeCode: code, closeReason }))
       this.#handover.stop()
       this.#enterIdle(CloseCode.Normal)
       return
     }
+    if (beforeAdmission) this.#failed(code, reason)
     this.#setStatus(this.#everConnected ? 'reconnecting' : 'connecting')
     this.#wait(action)
   }
@@ -286,6 +362,7 @@ class RelayConnection implements Connection {
   #sendOn(socket: WebSocketLike | null, frame: Uint8Array): boolean {
     if (socket === null || socket.readyState !== OPEN) return false
     socket.send(sendable(frame))
+    this.#unacked = 0
     return true
   }
 
@@ -300,9 +377,8 @@ class RelayConnection implements Connection {
     socket.onmessage = ((event: MessageEventLike) => this.#onMessage(socket, event)) as (
       event: never,
     ) => void
-    socket.onclose = ((event: CloseEventLike) => this.#onClose(socket, event.code)) as (
-      event: never,
-    ) => void
+    socket.onclose = ((event: CloseEventLike) =>
+      this.#onClose(socket, event.code, event.reason)) as (event: never) => void
     // An error is always followed by a close event, which carries the decision.
     socket.onerror = () => {}
     return socket
@@ -331,12 +407,17 @@ class RelayConnection implements Connection {
     if (socket !== this.#current() && !fromHandover) return
     this.#liveness.received()
     if (!fromHandover) this.#attempt = 0 // the relay accepted us: a healthy connection
+    if (!fromHandover && !this.#admitted) this.#admit()
     const frame = messageBytes(event.data)
     if (frame === null) return
     if (isHeartbeatFrame(frame)) {
+      // Our heartbeat follows our state on the socket: answered, so the state was accepted.
+      this.#takenInARow = 0
       if (fromHandover && this.#handover.openedAt !== null) this.#handedOver()
       return
     }
+    this.#unacked += frame.byteLength
+    if (this.#unacked >= ReadingDefaults.ackAfterBytes) this.#sendOn(socket, HEARTBEAT_FRAME)
     try {
       this.handlers.message(frame, (reply) => {
         if (socket.readyState === OPEN) socket.send(sendable(reply))
@@ -350,14 +431,14 @@ class RelayConnection implements Connection {
     }
   }
 
-  #onClose(socket: WebSocketLike, code: number): void {
+  #onClose(socket: WebSocketLike, code: number, reason: string | undefined): void {
     if (socket === this.#handover.socket) {
       // It had taken over this tab's state, which the relay has now removed: start over.
-      if (this.#handover.closed()) this.#lose(code, 'retry')
+      if (this.#handover.closed()) this.#lose(code, 'retry', reason)
       return
     }
     if (socket !== this.#current()) return
-    this.#lose(code, closeAction(code))
+    this.#lose(code, closeAction(code), reason)
   }
 
   /** Closes every socket without hearing their close events. */

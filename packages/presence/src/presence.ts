@@ -18,6 +18,7 @@ import {
   SyncStep,
   type Viewer,
 } from '@sightline/protocol'
+import * as random from 'lib0/random'
 import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { type BeforeSendResult, firstReplier as firstReplierOf } from './collision.js'
@@ -59,6 +60,12 @@ export interface PresenceClient {
   subscribe(listener: (others: readonly Viewer[]) => void): () => void
   /** Called now and on every status change; returns an unsubscribe function. */
   onStatus(listener: (status: ConnectionStatus) => void): () => void
+  /**
+   * Why the status is not `connected`: the refusal that closed the client (`refused`), or the
+   * last cause after several failed attempts (`connect-failed`); null once the relay admits
+   * the tab. The same errors reach `onError` as they happen.
+   */
+  readonly error: PresenceError | null
   /**
    * Called with each error the client recovered from or stopped on (a token refresh that
    * failed, a frame it could not read, a refusal by the relay); returns an unsubscribe function.
@@ -112,7 +119,8 @@ export function createPresence(options: PresenceOptions): PresenceClient {
   const awareness = new Awareness(doc)
   // y-protocols expires remote states by wall clock every 3 s; the relay owns that decision.
   clearInterval(awareness._checkInterval)
-  const clientId = awareness.clientID
+  /** This tab's awareness client ID; a fresh one when the relay says another agent has it. */
+  let clientId = awareness.clientID
 
   let activity: Activity = 'viewing'
   let since = Date.now()
@@ -121,6 +129,7 @@ export function createPresence(options: PresenceOptions): PresenceClient {
   const others = createObservable<readonly Viewer[]>(Object.freeze([]), sameJson)
   const status = createObservable<ConnectionStatus>('connecting')
   const errors = createListeners<PresenceError>()
+  let lastError: PresenceError | null = null
 
   const idle = createIdleTracker({
     environment,
@@ -151,14 +160,21 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       },
       message: (frame, reply) => receive(frame, reply),
       lost: () => clearRemoteStates(),
-      status: (next) => void status.set(next),
-      error: (error) => errors.emit(error),
+      clientIdTaken: () => takeFreshClientId(),
+      status: (next) => {
+        if (next === 'connected') lastError = null
+        status.set(next)
+      },
+      error: (error) => {
+        if (error.code === 'refused' || error.code === 'connect-failed') lastError = error
+        errors.emit(error)
+      },
     },
   )
   const replyTracker = createReplyTracker({
     doc,
     user,
-    clientId,
+    clientId: () => clientId,
     send: (frame) => connection.send(frame),
   })
   status.set(connection.status)
@@ -228,6 +244,23 @@ export function createPresence(options: PresenceOptions): PresenceClient {
         new PresenceError('bad-frame', 'a document update could not be applied', { cause }),
       )
     }
+  }
+
+  /**
+   * Another agent claimed this tab's client ID first in the room (a squatter that got there
+   * while this tab was away, or after a relay restart): the tab goes on under a fresh random
+   * one, so the others see it again as soon as the connection rejoins. The doc is written by
+   * the relay alone, so only the awareness needs the new ID.
+   */
+  function takeFreshClientId(): void {
+    const previous = clientId
+    let next = previous
+    while (next === previous) next = randomClientId()
+    awareness.states.delete(previous)
+    awareness.meta.delete(previous)
+    clientId = next
+    awareness.clientID = next
+    if (!destroyed && !left) awareness.setLocalState(localState())
   }
 
   /** The connection is gone: nobody it told us about can be trusted to still be here. */
@@ -307,7 +340,9 @@ export function createPresence(options: PresenceOptions): PresenceClient {
       return away
     },
     doc,
-    clientId,
+    get clientId() {
+      return clientId
+    },
     setActivity(next) {
       if (next === activity) return
       activity = next
@@ -318,6 +353,9 @@ export function createPresence(options: PresenceOptions): PresenceClient {
     setAway,
     subscribe: (listener) => others.subscribe(listener),
     onStatus: (listener) => status.subscribe(listener),
+    get error() {
+      return lastError
+    },
     onError: (listener) => errors.add(listener),
     get replies() {
       return replyTracker.replies.value
@@ -361,4 +399,9 @@ interface AwarenessChanges {
   readonly added: number[]
   readonly updated: number[]
   readonly removed: number[]
+}
+
+/** A random awareness client ID, drawn as Yjs draws a document's (an unsigned 32-bit number). */
+function randomClientId(): number {
+  return random.uint32()
 }

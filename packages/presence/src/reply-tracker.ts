@@ -24,7 +24,8 @@ import { type Reply, readReplies, repliesArray, replyKey } from './replies.js'
 export interface ReplyTrackerOptions {
   readonly doc: Y.Doc
   readonly user: PresenceUser
-  readonly clientId: number
+  /** This tab's awareness client ID now (it changes when the relay refuses it: 4409). */
+  readonly clientId: () => number
   /** Sends on the connection; false when it is down. */
   readonly send: (frame: Uint8Array) => boolean
 }
@@ -88,7 +89,7 @@ export function createReplyTracker(options: ReplyTrackerOptions): ReplyTracker {
     },
     noteOwnCorrection(entries, ownClock, activity) {
       for (const entry of entries) {
-        if (entry.clientId !== options.clientId || entry.clock !== ownClock) continue
+        if (entry.clientId !== options.clientId() || entry.clock !== ownClock) continue
         try {
           const state = readPresenceState(JSON.parse(entry.json))
           if (state !== null && state.activity === activity) relaySince = state.since

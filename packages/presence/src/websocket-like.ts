@@ -12,9 +12,10 @@ export interface MessageEventLike {
   readonly data: unknown
 }
 
-/** What the client reads from a close event: the close code. */
+/** What the client reads from a close event: the close code and the peer's reason, if any. */
 export interface CloseEventLike {
   readonly code: number
+  readonly reason?: string
 }
 
 export interface WebSocketLike {

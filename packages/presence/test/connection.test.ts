@@ -1,10 +1,10 @@
 /** Liveness, reconnects, close codes and token handover, on fake timers and the fake relay. */
-import { HEARTBEAT_FRAME, type Viewer } from '@sightline/protocol'
+import { encodeAwarenessFrame, HEARTBEAT_FRAME, type Viewer } from '@sightline/protocol'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type ConnectionStatus, createConnection } from '../src/connection.js'
 import { createPresence, type PresenceClient } from '../src/index.js'
 import { createFakePage } from './fake-environment.js'
-import { createFakeNetwork, type FakeNetwork, fakeToken } from './fake-network.js'
+import { createFakeNetwork, type FakeNetwork, fakeToken, sentEntries } from './fake-network.js'
 
 const ROOM = 'mailbox/1/conversation/7'
 const HEARTBEAT = 1000
@@ -50,6 +50,8 @@ const statuses = (client: PresenceClient) => {
   return seen
 }
 const tick = (ms: number) => vi.advanceTimersByTimeAsync(ms)
+/** The fake relay's delivery to one socket (what the relay sends it). */
+type Receiver = { receive(frame: Uint8Array): void }
 
 describe('liveness', () => {
   it('heartbeats and stays connected for a long quiet time', async () => {
@@ -189,6 +191,55 @@ describe('close codes', () => {
     await tick(100)
     expect(alice.status).toBe('connected')
     expect(seen).toEqual(['connected', 'reconnecting', 'connected'])
+  })
+
+  it('takes a fresh client ID after 4409 (client ID taken) and rejoins at once', async () => {
+    const network = createFakeNetwork()
+    const alice = join(network, 'alice')
+    await tick(0)
+    const before = alice.clientId
+    const seen = statuses(alice)
+    network.sockets[0]!.serverClose(4409)
+    // At once: no backoff draw (a fake timer tick of 0 runs only what is already due).
+    await tick(0)
+    expect(alice.status).toBe('connected')
+    expect(seen).toEqual(['connected', 'reconnecting', 'connected'])
+    expect(alice.clientId).not.toBe(before)
+    const announced = network.sockets[1]!.sent.map(sentEntries).find((e) => e !== null)
+    expect(announced?.map((e) => e.clientId)).toEqual([alice.clientId])
+    expect(network.states(ROOM).has(alice.clientId)).toBe(true)
+  })
+
+  it('backs off when 4409 comes again and again (a fresh ID is taken by nobody)', async () => {
+    const network = createFakeNetwork()
+    network.refuse = () => 4409
+    join(network, 'alice')
+    await tick(0)
+    // Two immediate rejoins, then the backoff (100-400 ms here) spaces the attempts.
+    expect(network.sockets.length).toBe(3)
+    await tick(1000)
+    expect(network.sockets.length).toBeLessThan(12)
+  })
+
+  it('acknowledges what it reads: a heartbeat after every 16 KiB received', async () => {
+    const network = createFakeNetwork()
+    const alice = join(network, 'alice')
+    await tick(0)
+    const socket = network.sockets[0]!
+    const heartbeats = () => socket.sent.filter((f) => sentEntries(f)?.length === 0).length
+    const before = heartbeats()
+    const big = (i: number) => ({
+      clientId: 900 + i,
+      clock: 1,
+      json: JSON.stringify({ pad: 'x'.repeat(4000) }),
+    })
+    for (let i = 0; i < 10; i++)
+      (socket as unknown as Receiver).receive(encodeAwarenessFrame([big(i)]))
+    await tick(0)
+    // 10 frames of ~4 KB: one acknowledgement per 16 KiB (after the 5th and the 10th), not
+    // one per frame, and no timer needed.
+    expect(heartbeats() - before).toBe(2)
+    expect(alice.status).toBe('connected')
   })
 
   it('asks for a fresh token after 4401 and reconnects with it', async () => {

@@ -1,18 +1,25 @@
 /**
  * An in-memory stand-in for the relay, for unit tests of the client alone: rooms by URL path,
  * awareness forwarded to the other sockets of the room (clocks untouched), heartbeats answered
- * to their sender, a new socket greeted with every current state, and the states a socket
- * wrote removed for everyone when it closes. Delivery is asynchronous (microtasks).
+ * to their sender, a new socket greeted as the relay greets it (the room document as sync
+ * step 2, then every current state), and the states a socket wrote removed for everyone when
+ * it closes. A refused socket opens and is closed without a frame, as the relay refuses
+ * after the upgrade. Delivery is asynchronous (microtasks).
  */
 import {
   type AwarenessEntry,
   encodeAwarenessFrame,
+  encodeSyncStep2Frame,
   HEARTBEAT_FRAME,
   isHeartbeatFrame,
   tokenFromSubprotocols,
 } from '@sightline/protocol'
 import { readAwarenessEntries } from '@sightline/testkit'
+import * as Y from 'yjs'
 import type { WebSocketCtor, WebSocketLike } from '../src/websocket-like.js'
+
+/** The relay's greeting for a room whose document is empty. */
+const EMPTY_DOCUMENT_FRAME = encodeSyncStep2Frame(Y.encodeStateAsUpdate(new Y.Doc()))
 
 type Handler = ((event: never) => void) | null
 
@@ -22,8 +29,8 @@ export interface FakeSocket extends WebSocketLike {
   readonly token: string
   /** Every frame this socket sent, in order. */
   readonly sent: Uint8Array[]
-  /** The relay closes this socket with `code`. */
-  serverClose(code: number): void
+  /** The relay closes this socket with `code` and `reason` (default empty, as `ws` sends). */
+  serverClose(code: number, reason?: string): void
 }
 
 export interface FakeNetwork {
@@ -32,8 +39,16 @@ export interface FakeNetwork {
   readonly sockets: FakeSocket[]
   /** While true nothing is delivered in either direction and nothing opens (a black hole). */
   blackHole: boolean
-  /** Decides per URL whether a new socket is refused with a close code after opening. */
-  refuse: ((socket: FakeSocket) => number | null) | null
+  /**
+   * Decides per socket whether it is refused after opening: a close code, or a code and the
+   * close reason the relay sends with it.
+   */
+  refuse: ((socket: FakeSocket) => number | { code: number; reason: string } | null) | null
+  /**
+   * While true a new socket never opens: it fails as an unreachable or blocked address does
+   * in a browser (an error, then close 1006 with no reason).
+   */
+  unreachable: boolean
   /** Current states per room, by client ID. */
   states(room: string): Map<number, AwarenessEntry>
 }
@@ -81,15 +96,23 @@ export function createFakeNetwork(): FakeNetwork {
 
     #open() {
       if (this.readyState !== 0 || network.blackHole) return
+      if (network.unreachable) {
+        this.readyState = 3
+        fire(this.onerror, { type: 'error' })
+        fire(this.onclose, { code: 1006, reason: '' })
+        return
+      }
       this.readyState = 1
       fire(this.onopen, { type: 'open' })
       const refusal = network.refuse?.(this) ?? null
       if (refusal !== null) {
-        this.serverClose(refusal)
+        if (typeof refusal === 'number') this.serverClose(refusal)
+        else this.serverClose(refusal.code, refusal.reason)
         return
       }
       const room = roomOf(this.room)
       room.sockets.add(this)
+      this.receive(EMPTY_DOCUMENT_FRAME)
       if (room.states.size > 0) this.receive(encodeAwarenessFrame([...room.states.values()]))
     }
 
@@ -142,15 +165,15 @@ export function createFakeNetwork(): FakeNetwork {
       if (removed.length > 0) this.#broadcast(room, encodeAwarenessFrame(removed))
     }
 
-    close(code = 1000) {
+    close(code = 1000, reason = '') {
       if (this.readyState >= 2) return
       this.readyState = 3
       this.#leave()
-      queueMicrotask(() => fire(this.onclose, { code }))
+      queueMicrotask(() => fire(this.onclose, { code, reason }))
     }
 
-    serverClose(code: number) {
-      this.close(code)
+    serverClose(code: number, reason = '') {
+      this.close(code, reason)
     }
   }
 
@@ -159,6 +182,7 @@ export function createFakeNetwork(): FakeNetwork {
     sockets: [],
     blackHole: false,
     refuse: null,
+    unreachable: false,
     states: (room) => roomOf(room).states,
   }
   return network
