@@ -389,8 +389,11 @@ export class Room {
   /**
    * Re-sends, with fresh relay clocks, the states due for a refresh (AwarenessTable.takeDue):
    * one frame per receiver holding all of them but its own (RefreshBatch), not one per owner.
+   * Also drops the budgets of agents gone long enough for them to have refilled (the sweep's
+   * turn for the room).
    */
   refresh(refreshIntervalMs: number): void {
+    this.#budgets.prune()
     const due = this.awareness.takeDue(refreshIntervalMs)
     if (due.size === 0) return
     const batch = new RefreshBatch(due)

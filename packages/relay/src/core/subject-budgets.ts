@@ -11,7 +11,9 @@
  *   a question beyond it goes unanswered, a join is always answered (and counted);
  * - reply signals: `REPLY_SIGNAL_BURST` at once, then one per second; more are dropped.
  *
- * The budgets of an agent go when its last connection in the room leaves.
+ * The budgets of an agent outlive its connections in the room until they have refilled
+ * (`BURST_SECONDS`), so leaving and coming back does not buy a fresh burst; the sweep drops
+ * them then (`prune`).
  */
 import type { RelayOptions } from '../config/options.js'
 import { TokenBucket } from './rate-limit.js'
@@ -26,6 +28,8 @@ export const BURST_SECONDS = 4
 export class SubjectBudget {
   /** Connections of this agent in the room. */
   refs = 0
+  /** When (monotonic ms) its last connection in the room left. */
+  leftAt = 0
   readonly #states: TokenBucket
   readonly #answers: TokenBucket
   readonly #signals = new TokenBucket(1, REPLY_SIGNAL_BURST)
@@ -99,11 +103,25 @@ export class SubjectBudgets {
     return budget
   }
 
-  /** A connection of `subject` left; the budget goes with the agent's last one. */
+  /** A connection of `subject` left; the budget stays until it has refilled (`prune`). */
   leave(subject: string): void {
     const budget = this.#bySubject.get(subject)
     if (budget === undefined) return
-    if (--budget.refs <= 0) this.#bySubject.delete(subject)
+    if (--budget.refs <= 0) budget.leftAt = performance.now()
+  }
+
+  /** Drops the budgets of agents gone from the room long enough for them to have refilled. */
+  prune(now: number = performance.now()): void {
+    for (const [subject, budget] of this.#bySubject) {
+      if (budget.refs <= 0 && now - budget.leftAt >= BURST_SECONDS * 1000) {
+        this.#bySubject.delete(subject)
+      }
+    }
+  }
+
+  /** Agents with a budget in the room (connected, or gone less than `BURST_SECONDS` ago). */
+  get size(): number {
+    return this.#bySubject.size
   }
 
   /** The budget of `subject`, who has a connection in the room. */
