@@ -171,7 +171,8 @@ test('live regions speak once per change, not on refreshes or clock ticks', asyn
     .toBe(true)
   expect(await viewersSaid()).toHaveLength(1)
 
-  // Alice composes; Bob starts replying: one line in the viewers' region, one alert.
+  // Alice composes; Bob starts replying: one line in the viewers' region, and for Alice, who
+  // started first, one calm status line (the alarm is Bob's: he came second).
   await alice.getByTestId('reply-open').click()
   await bob.getByTestId('reply-open').click()
   const warning = alice.getByTestId('reply-warning')
@@ -180,10 +181,11 @@ test('live regions speak once per change, not on refreshes or clock ticks', asyn
   expect((await viewersSaid())[1]?.text).toBe('Bob Chen started replying.')
   // Let the warning's "(since N s)" tick twice: what is spoken must not change with it.
   await expect(warning).toContainText(/since ([3-9]|\d\d) s/, { timeout: 10_000 })
-  const alerts = await announcements(alice, 'sightline-reply-warning alert')
-  expect(alerts.map((a) => a.text)).toEqual([
-    expect.stringContaining('Bob Chen is already replying'),
+  const said = await announcements(alice, 'sightline-reply-warning status')
+  expect(said.map((a) => a.text)).toEqual([
+    'Bob Chen is also replying. You started replying first.',
   ])
+  expect(await announcements(alice, 'sightline-reply-warning alert')).toEqual([])
 
   // Bob sends anyway: Alice's notice speaks once, not each second its "N s ago" changes.
   await bob.getByTestId('reply-editor').fill('Bob was faster.')

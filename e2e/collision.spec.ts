@@ -54,10 +54,12 @@ test('opening the editor while another agent replies warns, naming them and sinc
   await expect(warning).toContainText(/Bob Chen is already replying \(since \d+ s\)/)
   await expect(warning.getByTestId('reply-first')).toHaveText('Bob Chen started replying first')
   await expect(warning.getByTestId('reply-first')).toHaveAttribute('data-user-id', 'bob')
-  // Bob now sees Alice replying too, and that he was first.
+  await expect(warning).toHaveAttribute('data-tone', 'alarm')
+  // Bob now sees Alice replying too, and that he was first: a calm notice, not the alarm.
   await expect(bob.getByTestId('reply-warning')).toContainText(
-    /Alice Martin is already replying \(since \d+ s\)/,
+    /Alice Martin is also replying \(since \d+ s\)/,
   )
+  await expect(bob.getByTestId('reply-warning')).toHaveAttribute('data-tone', 'calm')
   await expect(bob.getByTestId('reply-first')).toHaveText('You started replying first')
 
   // Bob gives up: Alice's warning goes away.

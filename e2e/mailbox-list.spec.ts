@@ -24,6 +24,9 @@ async function expectConnected(page: Page) {
 test('the list shows who views and who replies to each conversation, live', async ({
   openAgent,
 }) => {
+  // Eight pages opened and signed in one after the other: past the default 30 s on a loaded
+  // two-core machine (each bound below keeps its own timeout).
+  test.setTimeout(90_000)
   const list = await openAgent('erin', '/mailbox/1')
   await expect(list.getByTestId('list-connection-status')).toHaveText('connected')
   await expect(badge(list, '101')).toHaveAttribute('data-state', 'none')

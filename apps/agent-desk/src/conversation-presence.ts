@@ -31,10 +31,15 @@ export function createConversationPresence(
   viewers.client = client
 
   const status = h('span', { class: 'connection-status', 'data-testid': 'connection-status' })
-  const stopStatus = client.onStatus((s) => {
-    status.textContent = s
-    status.dataset['status'] = s
-  })
+  // The status, and while it is not `connected` why (the relay's reason, or what the last
+  // attempts ended with), as the badge's tooltip.
+  const showStatus = () => {
+    status.textContent = client.status
+    status.dataset['status'] = client.status
+    status.title = client.error?.message ?? ''
+  }
+  const stopStatus = client.onStatus(showStatus)
+  const stopErrors = client.onError(showStatus)
 
   const el = h('div', { class: 'presence-bar' }, viewers, status)
   return {
@@ -42,6 +47,7 @@ export function createConversationPresence(
     el,
     destroy() {
       stopStatus()
+      stopErrors()
       viewers.client = null
       client.destroy()
     },

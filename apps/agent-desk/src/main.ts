@@ -5,6 +5,7 @@
 import '@sightline/widget'
 import './styles.css'
 import { h } from './dom.js'
+import { applyLocale, locale } from './locale.js'
 import { conversationPage } from './pages/conversation.js'
 import { mailboxPage } from './pages/mailbox.js'
 import type { Page } from './pages/page.js'
@@ -12,6 +13,8 @@ import { signInPage } from './pages/sign-in.js'
 import { paths, type Route, type Router, startRouter } from './router.js'
 import { clearSession, loadSession, type Session } from './session.js'
 import { renderHeader } from './shell.js'
+
+applyLocale(locale)
 
 const root = document.getElementById('app')!
 let current: Page | null = null

@@ -8,6 +8,7 @@
  */
 import type { PresenceClient } from '@sightline/presence'
 import { h } from './dom.js'
+import { text } from './locale.js'
 import { createSendConfirm } from './send-confirm.js'
 
 export interface ReplyEditor {
@@ -31,17 +32,17 @@ export function createReplyEditor({ client, send }: ReplyEditorOptions): ReplyEd
 
   const textarea = h('textarea', {
     'data-testid': 'reply-editor',
-    'aria-label': 'Reply',
+    'aria-label': text.reply,
     rows: 6,
-    placeholder: 'Write your reply…',
+    placeholder: text.replyPlaceholder,
   })
   const error = h('p', { class: 'error', role: 'alert', hidden: true })
   const sendButton = h(
     'button',
     { type: 'submit', class: 'primary', 'data-testid': 'reply-send' },
-    'Send',
+    text.send,
   )
-  const closeButton = h('button', { type: 'button', 'data-testid': 'reply-close' }, 'Close')
+  const closeButton = h('button', { type: 'button', 'data-testid': 'reply-close' }, text.close)
   const form = h(
     'form',
     { class: 'reply-form', hidden: true },
@@ -54,7 +55,7 @@ export function createReplyEditor({ client, send }: ReplyEditorOptions): ReplyEd
   const openButton = h(
     'button',
     { type: 'button', class: 'primary', 'data-testid': 'reply-open' },
-    'Reply',
+    text.reply,
   )
 
   function setOpen(open: boolean) {
@@ -96,7 +97,7 @@ export function createReplyEditor({ client, send }: ReplyEditorOptions): ReplyEd
       },
       (e: Error) => {
         sendButton.disabled = false
-        error.textContent = `Not sent: ${e.message}`
+        error.textContent = text.notSent(e.message)
         error.hidden = false
       },
     )

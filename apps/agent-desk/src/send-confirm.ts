@@ -5,8 +5,9 @@
  * The facts are worded by the widget's helpers, so they read like the banners.
  */
 import type { ReplyConflicts } from '@sightline/presence'
-import { formatDuration, replyWarningText } from '@sightline/widget'
+import { type Messages, replyWarningText } from '@sightline/widget'
 import { h } from './dom.js'
+import { text, widgetText } from './locale.js'
 
 export interface SendConfirm {
   readonly el: HTMLDialogElement
@@ -14,12 +15,19 @@ export interface SendConfirm {
   ask(conflicts: ReplyConflicts): Promise<boolean>
 }
 
-/** One sentence per conflict: "Bob Chen replied 20 s ago.", "Carol Diaz is already replying …". */
-export function conflictLines(conflicts: ReplyConflicts, now = Date.now()): string[] {
-  const since = (at: number) => formatDuration(now - at)
-  const lines = conflicts.repliedBy.map((r) => `${r.user.name} replied ${since(r.at)} ago.`)
-  const replying = replyWarningText(conflicts.replyingNow, since)
-  if (replying !== null) lines.push(`${replying}.`)
+/**
+ * One sentence per conflict, in the widget's words for `m` (default: this tab's language):
+ * "Bob Chen replied 20 s ago.", "Carol Diaz is already replying …".
+ */
+export function conflictLines(
+  conflicts: ReplyConflicts,
+  now = Date.now(),
+  m: Messages = widgetText,
+): string[] {
+  const since = (at: number) => m.duration(now - at)
+  const lines = conflicts.repliedBy.map((r) => m.sentences([m.replied(r.user.name, since(r.at))]))
+  const replying = replyWarningText(conflicts.replyingNow, since, m)
+  if (replying !== null) lines.push(m.sentences([replying]))
   return lines
 }
 
@@ -28,10 +36,10 @@ export function createSendConfirm(): SendConfirm {
   const confirm = h(
     'button',
     { type: 'button', class: 'primary', 'data-testid': 'send-confirm-send' },
-    'Send anyway',
+    text.sendAnyway,
   )
-  const cancel = h('button', { type: 'button', 'data-testid': 'send-confirm-cancel' }, 'Cancel')
-  const title = h('h2', { id: 'send-confirm-title' }, 'Send anyway?')
+  const cancel = h('button', { type: 'button', 'data-testid': 'send-confirm-cancel' }, text.cancel)
+  const title = h('h2', { id: 'send-confirm-title' }, text.sendAnywayTitle)
   const el = h(
     'dialog',
     { class: 'send-confirm', 'data-testid': 'send-confirm', 'aria-labelledby': title.id },

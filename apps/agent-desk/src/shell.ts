@@ -1,5 +1,6 @@
 /** The frame around every page: brand, the agent's mailboxes, who is signed in, sign out. */
 import { h } from './dom.js'
+import { text } from './locale.js'
 import { paths } from './router.js'
 import type { Session } from './session.js'
 
@@ -13,7 +14,7 @@ export function renderHeader(session: Session | null, signOut: () => void): HTML
   const here = location.pathname
   const nav = h(
     'nav',
-    { 'aria-label': 'Mailboxes' },
+    { 'aria-label': text.mailboxes },
     ...session.mailboxes.map((m) => {
       const href = paths.mailbox(m.id)
       const current = here === href || here.startsWith(`${href}/`)
@@ -33,7 +34,7 @@ export function renderHeader(session: Session | null, signOut: () => void): HTML
         { 'data-testid': 'signed-in-as', 'data-user-id': session.user.id },
         session.user.name,
       ),
-      h('button', { type: 'button', 'data-testid': 'sign-out', onclick: signOut }, 'Sign out'),
+      h('button', { type: 'button', 'data-testid': 'sign-out', onclick: signOut }, text.signOut),
     ),
   )
 }

@@ -70,6 +70,8 @@ describe('errors name their cause (real relay)', () => {
     onTestFinished(() => raw.terminate())
     const sent = await closeOf(raw)
     expect(sent.code).toBe(CloseCode.Forbidden)
+    // Its own reason, not "room not granted": the fix is in the relay's settings.
+    expect(sent.reason).toBe('origin not allowed (SIGHTLINE_ALLOWED_ORIGINS)')
 
     const client = join(relay, room, 'alice', { WebSocket: Foreign })
     const { errors } = watch(client)

@@ -11,7 +11,7 @@
  * below (codes: `@sightline/protocol` `CloseCode`); a close takes a reason, never a code.
  * Several reasons share a code (4413 for a frame or a state that is too large).
  */
-import { CloseCode } from '@sightline/protocol'
+import { CloseCode, CloseReason } from '@sightline/protocol'
 
 export const RefusalReason = Object.freeze({
   /** Room name invalid (4404). */
@@ -108,6 +108,24 @@ export const REFUSAL_CLOSE_CODE: Readonly<Record<RefusalReason, CloseCode | null
   [RefusalReason.InternalError]: CloseCode.InternalError,
   [RefusalReason.RelayClosing]: CloseCode.Restarting,
 })
+
+/**
+ * Close reasons more specific than their code's one-line reason (`CloseReason`), where the
+ * code alone would send a developer looking in the wrong place: an origin refusal shares 4403
+ * with "room not granted", but the fix is in the relay's settings, not in the token.
+ */
+const SPECIFIC_CLOSE_REASON: Readonly<Partial<Record<RefusalReason, string>>> = Object.freeze({
+  [RefusalReason.Origin]: 'origin not allowed (SIGHTLINE_ALLOWED_ORIGINS)',
+  [RefusalReason.ClientIdTaken]: 'client ID taken by another agent',
+})
+
+/** The close reason text `reason` is sent with (at most 123 bytes, as WebSocket allows). */
+export function closeReasonOf(
+  reason: RefusalReason,
+  code: CloseCode = closeCodeOf(reason),
+): string {
+  return SPECIFIC_CLOSE_REASON[reason] ?? CloseReason[code] ?? ''
+}
 
 /** The close code `reason` is sent with (see REFUSAL_CLOSE_CODE); 1011 for a code-less one. */
 export function closeCodeOf(reason: RefusalReason): CloseCode {

@@ -8,12 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { hostname } from 'node:os'
 import type { Duplex } from 'node:stream'
-import {
-  CloseCode,
-  CloseReason,
-  SIGHTLINE_SUBPROTOCOL,
-  type SightlineClaims,
-} from '@sightline/protocol'
+import { CloseCode, SIGHTLINE_SUBPROTOCOL, type SightlineClaims } from '@sightline/protocol'
 import { pino } from 'pino'
 import type { Registry } from 'prom-client'
 import { type WebSocket, WebSocketServer } from 'ws'
@@ -39,7 +34,7 @@ import { httpHandler } from './ops/http-routes.js'
 import { createRelayMetrics, type RelayMetrics } from './ops/metrics.js'
 import { RefusalLog } from './ops/refusal-log.js'
 import { relayVersion } from './ops/version.js'
-import { closeCodeOf, RefusalReason } from './refusal.js'
+import { closeCodeOf, closeReasonOf, RefusalReason } from './refusal.js'
 
 export interface RelayStats {
   readonly rooms: number
@@ -238,7 +233,7 @@ export async function createRelay(partial: Partial<RelayOptions> = {}): Promise<
     }
     metrics.refused(reason)
     metrics.closeSent(code)
-    ws.close(code, CloseReason[code])
+    ws.close(code, closeReasonOf(reason, code))
     setTimeout(() => ws.terminate(), REFUSED_CLOSE_WAIT_MS).unref()
   }
   /** The one place a socket is dropped before its upgrade completed (no close code possible). */

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest'
 import {
   flagName,
   flags,
+  HELP_GROUPS,
+  HELP_WIDTH,
+  helpGroups,
   helpText,
+  OTHER_GROUP,
   parseCommandLine,
   redactedOptions,
 } from '../src/config/cli-args.js'
@@ -27,6 +31,19 @@ function errorOf(argv: string[], env: Record<string, string> = SECRET): string {
   throw new Error('expected parseCommandLine to throw')
 }
 
+/** A flag's entry in --help: its description lines, unwrapped into one. */
+function entry(help: string, flag: string): string {
+  const lines = help.split('\n')
+  const at = lines.indexOf(`  --${flag} <value>`)
+  expect(at, `--${flag} in --help`).toBeGreaterThan(-1)
+  const body: string[] = []
+  for (const line of lines.slice(at + 1)) {
+    if (!line.startsWith('      ')) break
+    body.push(line.trim())
+  }
+  return body.join(' ')
+}
+
 describe('command line', () => {
   it('has one flag per environment variable, and --help lists each with its variable', () => {
     const variables = ENV_VARIABLES.map((v) => v.variable)
@@ -34,7 +51,7 @@ describe('command line', () => {
     expect(flags().map((f) => f.variable)).toEqual(variables)
     const help = helpText('9.9.9')
     for (const variable of variables) {
-      expect(help).toMatch(new RegExp(`--${flagName(variable)} <value> +${variable}\\n`))
+      expect(entry(help, flagName(variable))).toMatch(new RegExp(`^${variable};`))
     }
     expect(help).toContain('-h, --help')
     expect(help).toContain('--version')
@@ -48,11 +65,37 @@ describe('command line', () => {
 
   it('shows each documented default and what is allowed', () => {
     const help = helpText('1.0.0')
-    expect(help).toMatch(/--port <value> +PORT\n +TCP port[^\n]*between 0 and 65535; default 1234/)
-    expect(help).toMatch(/--ping-interval-ms[^\n]*\n[^\n]*default 7500/)
-    expect(help).toMatch(/--log-level[^\n]*\n[^\n]*one of fatal, error[^\n]*default info/)
-    expect(help).toMatch(/--shutdown-timeout-ms[^\n]*\n[^\n]*default 5000/)
-    expect(help).toMatch(/--jwt-secret[^\n]*\n[^\n]*visible to other users/)
+    expect(entry(help, 'port')).toMatch(/^PORT; TCP port.*between 0 and 65535; default 1234$/)
+    expect(entry(help, 'ping-interval-ms')).toMatch(/default 7500$/)
+    expect(entry(help, 'log-level')).toMatch(/one of fatal, error.*default info$/)
+    expect(entry(help, 'shutdown-timeout-ms')).toMatch(/default 5000$/)
+    expect(entry(help, 'jwt-secret')).toMatch(/visible to other users/)
+  })
+
+  it('groups --help, essentials first, every variable in exactly one group', () => {
+    const named = HELP_GROUPS.flatMap((g) => g.variables)
+    expect([...named].sort()).toEqual(ENV_VARIABLES.map((v) => v.variable).sort())
+    expect(helpGroups().map((g) => g.title)).not.toContain(OTHER_GROUP)
+    const help = helpText('1.0.0')
+    const titles = help.split('\n').filter((l) => /^\S.*:$/.test(l))
+    expect(titles).toEqual([...HELP_GROUPS.map((g) => `${g.title}:`), 'Other:'])
+    expect(titles[0]).toBe('Essentials:')
+    const essentials = help.slice(
+      help.indexOf('Essentials:'),
+      help.indexOf('\n\n', help.indexOf('Essentials:')),
+    )
+    for (const flag of ['host', 'port', 'jwt-secret', 'allowed-origins']) {
+      expect(essentials).toContain(`--${flag} <value>`)
+    }
+    expect(essentials).not.toContain('--ping-interval-ms')
+  })
+
+  it('wraps --help to 80 columns and shows no token in a URL', () => {
+    const help = helpText('10.20.30')
+    const long = help.split('\n').filter((line) => line.length > HELP_WIDTH)
+    expect(long).toEqual([])
+    expect(help).not.toContain('?token=')
+    expect(help).toContain('sightline.token.<jwt>')
   })
 
   it('answers --help, -h, --version and -v before reading the configuration', () => {
@@ -99,8 +142,18 @@ describe('command line', () => {
   })
 
   it('refuses unknown arguments and flags without a value', () => {
-    expect(errorOf(['--prot', '1'])).toBe('unknown argument "--prot"; see sightline-relay --help')
-    expect(errorOf(['serve'])).toContain('unknown argument "serve"')
+    expect(errorOf(['--prot', '1'])).toBe(
+      'unknown argument "--prot" (did you mean --port?); see sightline-relay --help',
+    )
+    expect(errorOf(['--jwt-secert=x'])).toContain('(did you mean --jwt-secret?)')
+    expect(errorOf(['--ping-interval', '1'])).toContain('(did you mean --ping-interval-ms?)')
+    // A variable's name in place of the flag's.
+    expect(errorOf(['--SIGHTLINE_MAX_ROOMS', '1'])).toContain('(did you mean --max-rooms?)')
+    // Nothing near: no guess.
+    expect(errorOf(['--colour', '1'])).toBe(
+      'unknown argument "--colour"; see sightline-relay --help',
+    )
+    expect(errorOf(['serve'])).toBe('unknown argument "serve"; see sightline-relay --help')
     expect(errorOf(['--port'])).toBe(
       '--port needs a value (integer port number between 0 and 65535)',
     )

@@ -15,6 +15,13 @@ export {
   SightlineListBadge,
 } from './list-badge-element.js'
 export { LiveBinding } from './live-binding.js'
+export {
+  formatList,
+  localeOf,
+  type Messages,
+  messagesFor,
+  registerMessages,
+} from './messages.js'
 export { formatDuration } from './relative-time.js'
 export {
   DISMISS_EVENT,
@@ -24,6 +31,7 @@ export {
   SightlineRepliedNotice,
 } from './replied-notice-element.js'
 export {
+  alsoReplyingText,
   firstReplierText,
   type ReplyWarningSource,
   replyWarningText,

@@ -8,8 +8,9 @@ import { compareViewers, type Viewer } from '@sightline/protocol'
 import { css, html, LitElement, nothing, type TemplateResult } from 'lit'
 import { AvatarFailures, avatarStyles, renderAvatar } from './avatar.js'
 import { cornerIcon } from './icons.js'
+import { localeOf, messagesFor } from './messages.js'
 import { themeStyles } from './theme.js'
-import { viewerLine } from './viewer-text.js'
+import { joinNames, viewerLine } from './viewer-text.js'
 
 /** Mini avatars shown at most; the rest are counted in the label. */
 export const LIST_BADGE_AVATARS = 3
@@ -25,6 +26,7 @@ export function listBadgeState(viewers: readonly Viewer[]): ListBadgeState {
 export class SightlineListBadge extends LitElement {
   static override properties = {
     viewers: { attribute: false },
+    locale: { type: String },
   }
 
   static override styles = [
@@ -59,7 +61,7 @@ export class SightlineListBadge extends LitElement {
         display: inline-flex;
       }
       .mini + .mini {
-        margin-left: -4px;
+        margin-inline-start: -4px;
       }
       .mini .avatar {
         box-shadow: 0 0 0 1px var(--_surface);
@@ -76,12 +78,15 @@ export class SightlineListBadge extends LitElement {
 
   /** The agents on this row's conversation. */
   declare viewers: readonly Viewer[]
+  /** The language (BCP 47); default: the nearest `lang` attribute above, else English. */
+  declare locale: string
 
   private readonly avatars = new AvatarFailures(this)
 
   constructor() {
     super()
     this.viewers = []
+    this.locale = ''
   }
 
   protected override render(): TemplateResult {
@@ -89,7 +94,11 @@ export class SightlineListBadge extends LitElement {
     const state = listBadgeState(sorted)
     const shown = sorted.slice(0, LIST_BADGE_AVATARS)
     const more = sorted.length - shown.length
-    const label = sorted.map(viewerLine).join(', ')
+    const m = messagesFor(localeOf(this))
+    const label = joinNames(
+      sorted.map((v) => viewerLine(v, m)),
+      m,
+    )
     return html`<span
       class="badge"
       data-testid="list-badge"

@@ -4,19 +4,14 @@
  * removed element costs nothing and never leaks an interval.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
+import { type Messages, messagesFor } from './messages.js'
 
-const SECOND = 1000
-const MINUTE = 60 * SECOND
-const HOUR = 60 * MINUTE
-const DAY = 24 * HOUR
-
-/** Formats a non-negative duration in its largest whole unit; negative durations read "0 s". */
-export function formatDuration(ms: number): string {
-  const d = Number.isFinite(ms) && ms > 0 ? ms : 0
-  if (d < MINUTE) return `${Math.floor(d / SECOND)} s`
-  if (d < HOUR) return `${Math.floor(d / MINUTE)} min`
-  if (d < DAY) return `${Math.floor(d / HOUR)} h`
-  return `${Math.floor(d / DAY)} d`
+/**
+ * Formats a non-negative duration in its largest whole unit ("20 s", "3 min", "2 h", "4 d";
+ * negative durations read "0 s"), in `locale`'s words when given ("20秒" in Chinese).
+ */
+export function formatDuration(ms: number, locale?: string): string {
+  return messagesFor(locale).duration(ms)
 }
 
 /** Default tick: the smallest unit shown is a second. */
@@ -52,8 +47,8 @@ export class RelativeTimeController implements ReactiveController {
     this.timer = undefined
   }
 
-  /** Time elapsed since `at` (ms epoch), formatted. */
-  since(at: number): string {
-    return formatDuration(this.now - at)
+  /** Time elapsed since `at` (ms epoch), formatted in `messages`' words (default English). */
+  since(at: number, messages: Messages = messagesFor('en')): string {
+    return messages.duration(this.now - at)
   }
 }

@@ -9,6 +9,7 @@ import { css, html, LitElement, nothing, type TemplateResult } from 'lit'
 import { bannerStyles } from './banner-styles.js'
 import { closeIcon, repliedIcon } from './icons.js'
 import { LiveBinding } from './live-binding.js'
+import { localeOf, messagesFor } from './messages.js'
 import { RelativeTimeController } from './relative-time.js'
 import { themeStyles } from './theme.js'
 import { upgradeProperty } from './viewers-binding.js'
@@ -41,6 +42,7 @@ export class SightlineRepliedNotice extends LitElement {
   static override properties = {
     replies: { attribute: false },
     since: { type: Number },
+    locale: { type: String },
   }
 
   static override styles = [
@@ -77,6 +79,8 @@ export class SightlineRepliedNotice extends LitElement {
   declare replies: readonly Reply[]
   /** Only replies at or after this time (ms epoch) are shown; default 0, all of them. */
   declare since: number
+  /** The language (BCP 47); default: the nearest `lang` attribute above, else English. */
+  declare locale: string
 
   private readonly time = new RelativeTimeController(this)
   private readonly binding = new LiveBinding<RepliesSource>(this, (source) =>
@@ -89,6 +93,7 @@ export class SightlineRepliedNotice extends LitElement {
     super()
     this.replies = []
     this.since = 0
+    this.locale = ''
     upgradeProperty(this, 'client')
   }
 
@@ -108,10 +113,11 @@ export class SightlineRepliedNotice extends LitElement {
 
   protected override render(): TemplateResult {
     const latest = this.shown
+    const m = messagesFor(localeOf(this))
     // The status region stays in the DOM so that screen readers announce what appears in it.
     // It says who replied, without the "N s ago" the banner ticks every second: a change in a
     // live region is spoken again. The banner's text is for the eyes; its button stays reachable.
-    const spoken = latest.map((r) => `${r.user.name} replied.`).join(' ')
+    const spoken = m.sentences(latest.map((r) => m.repliedSpoken(r.user.name)))
     return html`<div class="visually-hidden" role="status" aria-live="polite">${spoken}</div>
       ${
         latest.length === 0
@@ -120,13 +126,13 @@ export class SightlineRepliedNotice extends LitElement {
               ${repliedIcon}<span class="text" aria-hidden="true"
                 >${latest.map(
                   (r) =>
-                    html`<span class="line">${r.user.name} replied ${this.time.since(r.at)} ago</span>`,
+                    html`<span class="line">${m.replied(r.user.name, this.time.since(r.at, m))}</span>`,
                 )}</span
               ><button
                 type="button"
                 class="dismiss"
-                aria-label="Dismiss"
-                title="Dismiss"
+                aria-label=${m.dismiss}
+                title=${m.dismiss}
                 data-testid="replied-notice-dismiss"
                 @click=${this.dismiss}
               >

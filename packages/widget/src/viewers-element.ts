@@ -9,21 +9,23 @@ import { css, html, LitElement, nothing, type PropertyValues, type TemplateResul
 import { describeChanges } from './announcements.js'
 import { AvatarFailures, avatarStyles, renderAvatar } from './avatar.js'
 import { pencilIcon } from './icons.js'
+import { localeOf, type Messages, messagesFor } from './messages.js'
 import { RelativeTimeController } from './relative-time.js'
 import { themeStyles } from './theme.js'
-import { viewerDetail, viewerLine } from './viewer-text.js'
+import { joinNames, viewerDetail, viewerLine } from './viewer-text.js'
 import { upgradeProperty, ViewersBinding, type ViewersSource } from './viewers-binding.js'
 
 /** Default of the `max` attribute: avatars shown before the "+N" chip. */
 export const DEFAULT_MAX_VIEWERS = 5
 /** Default of the `label` attribute: the group's accessible name. */
-export const DEFAULT_VIEWERS_LABEL = 'Other agents on this conversation'
+export const DEFAULT_VIEWERS_LABEL = messagesFor('en').viewersLabel
 
 export class SightlineViewers extends LitElement {
   static override properties = {
     viewers: { attribute: false },
     max: { type: Number },
     label: { type: String },
+    locale: { type: String },
     announcement: { state: true },
     dismissedTip: { state: true },
   }
@@ -71,7 +73,7 @@ export class SightlineViewers extends LitElement {
       }
       .pencil {
         position: absolute;
-        right: -4px;
+        inset-inline-end: -4px;
         bottom: -4px;
         display: inline-flex;
         padding: 2px;
@@ -103,7 +105,8 @@ export class SightlineViewers extends LitElement {
         padding: 0 6px;
         border-radius: calc(var(--_avatar-size) / 2);
         border: 1px solid var(--_border);
-        background: var(--_surface);
+        /* A tint of the text colour, not the surface: the chip stays readable on any header. */
+        background: color-mix(in srgb, currentColor 10%, transparent);
         color: var(--_text);
         font-size: calc(var(--_avatar-size) * 0.4);
         font-weight: 600;
@@ -116,7 +119,7 @@ export class SightlineViewers extends LitElement {
       .tooltip {
         position: absolute;
         top: calc(100% + 6px);
-        left: 0;
+        inset-inline-start: 0;
         z-index: 10;
         width: max-content;
         max-width: 18rem;
@@ -148,8 +151,10 @@ export class SightlineViewers extends LitElement {
   declare viewers: readonly Viewer[]
   /** How many avatars before the "+N" chip (attribute `max`, default 5). */
   declare max: number
-  /** Accessible name of the group (attribute `label`). */
+  /** Accessible name of the group (attribute `label`); empty: the catalogue's. */
   declare label: string
+  /** The language (BCP 47); default: the nearest `lang` attribute above, else English. */
+  declare locale: string
   declare private announcement: string
   /** The tooltip hidden with Escape (WCAG 1.4.13), until focus or pointer leaves it. */
   declare private dismissedTip: string | null
@@ -164,7 +169,8 @@ export class SightlineViewers extends LitElement {
     super()
     this.viewers = []
     this.max = DEFAULT_MAX_VIEWERS
-    this.label = DEFAULT_VIEWERS_LABEL
+    this.label = ''
+    this.locale = ''
     this.announcement = ''
     this.dismissedTip = null
     upgradeProperty(this, 'client')
@@ -182,9 +188,10 @@ export class SightlineViewers extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (!changed.has('viewers') || !this.hasUpdated) return
     const before = (changed.get('viewers') as readonly Viewer[] | undefined) ?? []
-    const messages = describeChanges(before, this.viewers)
-    if (messages.length === 0) return
-    const text = `${messages.join('. ')}.`
+    const m = messagesFor(localeOf(this))
+    const changes = describeChanges(before, this.viewers, m)
+    if (changes.length === 0) return
+    const text = m.sentences(changes)
     // A live region only speaks when its text changes: vary a repeated message invisibly.
     this.announcement = text === this.announcement ? `${text}\u00a0` : text
   }
@@ -194,13 +201,14 @@ export class SightlineViewers extends LitElement {
     const max = Number.isFinite(this.max) ? Math.max(0, Math.floor(this.max)) : DEFAULT_MAX_VIEWERS
     const shown = sorted.slice(0, max)
     const hidden = sorted.slice(max)
+    const m = messagesFor(localeOf(this))
     return html`${
       sorted.length === 0
         ? nothing
-        : html`<div role="group" aria-label=${this.label}>
+        : html`<div role="group" aria-label=${this.label || m.viewersLabel}>
             <ul class="viewers" role="list">
-              ${shown.map((v, i) => this.renderViewer(v, i))}
-              ${hidden.length > 0 ? this.renderOverflow(hidden) : nothing}
+              ${shown.map((v, i) => this.renderViewer(v, i, m))}
+              ${hidden.length > 0 ? this.renderOverflow(hidden, m) : nothing}
             </ul>
           </div>`
     }<span class="visually-hidden" aria-live="polite" data-testid="viewers-announcer"
@@ -208,9 +216,9 @@ export class SightlineViewers extends LitElement {
       >`
   }
 
-  private renderViewer(v: Viewer, index: number): TemplateResult {
+  private renderViewer(v: Viewer, index: number, m: Messages): TemplateResult {
     const tipId = `sightline-tip-${index}`
-    const line = viewerLine(v)
+    const line = viewerLine(v, m)
     return html`<li
       class="viewer"
       data-testid="viewer"
@@ -232,20 +240,23 @@ export class SightlineViewers extends LitElement {
           v.activity === 'replying' ? html`<span class="pencil">${pencilIcon}</span>` : nothing
         }</span
       ><span class="tooltip" role="tooltip" id=${tipId} data-testid="viewer-tooltip"
-        >${viewerDetail(v, this.time.since(v.since))}</span
+        >${viewerDetail(v, this.time.since(v.since, m), m)}</span
       ><span class="label" data-testid="viewer-label">${line}</span>
     </li>`
   }
 
-  private renderOverflow(hidden: readonly Viewer[]): TemplateResult {
-    const names = hidden.map((v) => v.user.name).join(', ')
+  private renderOverflow(hidden: readonly Viewer[], m: Messages): TemplateResult {
+    const names = joinNames(
+      hidden.map((v) => v.user.name),
+      m,
+    )
     return html`<li class="overflow-item" ?data-tip-dismissed=${this.dismissedTip === '+'}>
       <span
         class="overflow"
         data-testid="viewers-overflow"
         tabindex="0"
         role="img"
-        aria-label=${`${hidden.length} more: ${names}`}
+        aria-label=${m.more(hidden.length, names)}
         aria-describedby="sightline-tip-overflow"
         @keydown=${(e: KeyboardEvent) => this.onKeydown(e, '+')}
         @blur=${this.resetDismissed}
@@ -256,7 +267,7 @@ export class SightlineViewers extends LitElement {
         role="tooltip"
         id="sightline-tip-overflow"
         data-testid="viewers-overflow-tooltip"
-        >${hidden.map((v) => html`<span class="tooltip-line">${viewerLine(v)}</span>`)}</span
+        >${hidden.map((v) => html`<span class="tooltip-line">${viewerLine(v, m)}</span>`)}</span
       >
     </li>`
   }

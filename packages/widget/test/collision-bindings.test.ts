@@ -107,7 +107,7 @@ describe('<sightline-replied-notice> bound to a client', () => {
 describe('<sightline-reply-warning> with a first replier', () => {
   const bobReplying = viewer('b', 'Bob', { activity: 'replying', since: NOW - 2_000 })
 
-  it('says "You" when this agent started first, the name otherwise', async () => {
+  it('is calm for the agent who started first, a warning for the one who came second', async () => {
     const client = new FakePresence([bobReplying])
     client.first = viewer('a', 'Alice', { activity: 'replying', since: NOW - 3_000 })
     const el = await mount('sightline-reply-warning', (e) => {
@@ -115,15 +115,20 @@ describe('<sightline-reply-warning> with a first replier', () => {
       e.composing = true
     })
     const first = () => one(el, 'reply-first')
-    expect(text(one(el, 'reply-warning'))).toBe(
-      'Bob is already replying (since 2 s) You started replying first',
-    )
+    const banner = () => one(el, 'reply-warning')
+    const spoken = () => one(el, 'reply-warning-spoken')
+    expect(text(banner())).toBe('Bob is also replying (since 2 s) You started replying first')
+    expect(banner()?.getAttribute('data-tone')).toBe('calm')
+    expect(spoken()?.getAttribute('role')).toBe('status')
     expect(first()?.getAttribute('data-user-id')).toBe('a')
 
     client.first = bobReplying
     client.push([bobReplying])
     await el.updateComplete
-    expect(text(first())).toBe('Bob started replying first')
+    expect(text(banner())).toBe('Bob is already replying (since 2 s) Bob started replying first')
+    expect(banner()?.getAttribute('data-tone')).toBe('alarm')
+    expect(spoken()?.getAttribute('role')).toBe('alert')
+    expect(text(spoken())).toBe('Bob is already replying. Bob started replying first.')
     expect(first()?.getAttribute('data-user-id')).toBe('b')
   })
 
@@ -141,6 +146,7 @@ describe('<sightline-reply-warning> with a first replier', () => {
       e.composing = true
     })
     expect(text(one(plain, 'reply-warning'))).toBe('Bob is already replying (since 2 s)')
+    expect(one(plain, 'reply-warning')?.getAttribute('data-tone')).toBe('alarm')
     expect(one(plain, 'reply-first')).toBeNull()
   })
 })

@@ -31,7 +31,7 @@ describe('<sightline-reply-warning>', () => {
     // Screen readers get an alert without the ticking duration, so it speaks once.
     expect(banner?.getAttribute('aria-hidden')).toBe('true')
     const alert = shadow(el).querySelector('[role="alert"]')
-    expect(text(alert)).toBe('Bob is already replying')
+    expect(text(alert)).toBe('Bob is already replying.')
     expect(el.hasAttribute('composing')).toBe(true)
 
     el.viewers = [viewer('c', 'Carol'), { ...bobReplying, activity: 'viewing' }]
@@ -168,7 +168,7 @@ describe('<sightline-list-badge>', () => {
     const badge = () => one(el, 'list-badge')
     expect(badge()?.getAttribute('data-state')).toBe('viewing')
     expect(badge()?.getAttribute('aria-label')).toBe(
-      'Alice Liddell is viewing, Bob is viewing (away)',
+      'Alice Liddell is viewing and Bob is viewing (away)',
     )
 
     el.viewers = [...el.viewers, viewer('c', 'Carol', { activity: 'replying', since: 3 })]

@@ -43,7 +43,7 @@ describe('initials', () => {
     expect(joinNames([])).toBe('')
     expect(joinNames(['Bob'])).toBe('Bob')
     expect(joinNames(['Bob', 'Carol'])).toBe('Bob and Carol')
-    expect(joinNames(['Bob', 'Carol', 'Dave'])).toBe('Bob, Carol and Dave')
+    expect(joinNames(['Bob', 'Carol', 'Dave'])).toBe('Bob, Carol, and Dave')
   })
 })
 

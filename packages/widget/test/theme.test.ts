@@ -6,12 +6,23 @@ import { themeStyles } from '../src/theme.js'
 import { cssText, mount, shadow, viewer } from './fixtures.js'
 
 describe('theme and isolation', () => {
-  it('offers dark by attribute and by system preference unless theme="light"', () => {
+  it('follows the page: inherited text colour, colours by the inherited color-scheme', () => {
     const text = cssText(themeStyles)
-    expect(text).toMatch(/:host\(\[theme='dark'\]\)\s*\{[^}]*--_text: var\(--sightline-text, #/)
+    expect(text).toMatch(/--_text: var\(--sightline-text, currentColor\)/)
+    expect(text).toMatch(/--_warning-bg: var\(--sightline-warning-bg, light-dark\(#[0-9a-f]+, #/)
+    // No rule asks the OS, and the host does not pin a scheme of its own by default.
+    expect(text).not.toMatch(/prefers-color-scheme/)
+    const host = /:host \{([^}]*)\}/.exec(text)?.[1] ?? ''
+    expect(host).not.toMatch(/color-scheme/)
+  })
+
+  it('forces a scheme, and its text colour, by attribute; theme="auto" follows the OS', () => {
+    const text = cssText(themeStyles)
     expect(text).toMatch(
-      /@media \(prefers-color-scheme: dark\)\s*\{\s*:host\(:not\(\[theme='light'\]\)\)\s*\{[^}]*--_replying:/,
+      /:host\(\[theme='dark'\]\)\s*\{\s*color-scheme: dark;\s*--_text: var\(--sightline-text, #/,
     )
+    expect(text).toMatch(/:host\(\[theme='light'\]\)\s*\{\s*color-scheme: light;/)
+    expect(text).toMatch(/:host\(\[theme='auto'\]\)\s*\{\s*color-scheme: light dark;/)
   })
 
   it('scopes every rule to the shadow root: only :host selectors touch the outside', () => {

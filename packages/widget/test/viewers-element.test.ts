@@ -93,7 +93,7 @@ describe('<sightline-viewers>', () => {
     const overflow = one(el, 'viewers-overflow')
     expect(text(overflow)).toBe('+3')
     expect(overflow?.getAttribute('tabindex')).toBe('0')
-    expect(overflow?.getAttribute('aria-label')).toBe('3 more: Agent B, Agent C, Agent D')
+    expect(overflow?.getAttribute('aria-label')).toBe('3 more: Agent B, Agent C, and Agent D')
     const tip = shadow(el).getElementById(overflow?.getAttribute('aria-describedby') ?? '')
     expect(tip?.getAttribute('role')).toBe('tooltip')
     expect([...(tip?.children ?? [])].map(text)).toEqual([

@@ -7,6 +7,7 @@ import { ApiError, getConversation, type Message, sendReply } from '../api-clien
 import { createConversationPresence } from '../conversation-presence.js'
 import { h } from '../dom.js'
 import { formatTime } from '../format.js'
+import { text } from '../locale.js'
 import { createReplyEditor } from '../reply-editor.js'
 import { paths } from '../router.js'
 import type { Page, PageContext } from './page.js'
@@ -36,14 +37,14 @@ export function conversationPage(
     { href: paths.mailbox(mailboxId), class: 'back', 'data-testid': 'back-to-mailbox' },
     `← ${mailbox?.name ?? `Mailbox ${mailboxId}`}`,
   )
-  const title = h('h1', {}, 'Loading…')
+  const title = h('h1', {}, text.loading)
   const customer = h('p', { class: 'muted' })
   const thread = h('ol', { class: 'thread', 'aria-busy': 'true' })
   const el = h('article', { class: 'conversation' }, back, title, customer)
 
   if (mailbox === undefined) {
-    title.textContent = 'No access'
-    el.append(h('p', { class: 'error', role: 'alert' }, 'You do not have access to this mailbox.'))
+    title.textContent = text.noAccess
+    el.append(h('p', { class: 'error', role: 'alert' }, text.noAccessToMailbox))
     return { el, destroy() {} }
   }
 
@@ -67,7 +68,8 @@ export function conversationPage(
     },
     (error: Error) => {
       thread.removeAttribute('aria-busy')
-      title.textContent = error instanceof ApiError && error.status === 404 ? 'Not found' : 'Error'
+      title.textContent =
+        error instanceof ApiError && error.status === 404 ? text.notFound : text.error
       thread.replaceChildren(h('li', { class: 'error', role: 'alert' }, error.message))
     },
   )

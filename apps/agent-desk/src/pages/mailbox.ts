@@ -9,6 +9,7 @@ import type { SightlineListBadge } from '@sightline/widget'
 import { ApiError, type Conversation, listConversations } from '../api-client.js'
 import { h } from '../dom.js'
 import { formatTime } from '../format.js'
+import { text } from '../locale.js'
 import { paths } from '../router.js'
 import { refreshToken } from '../session.js'
 import type { Page, PageContext } from './page.js'
@@ -97,17 +98,17 @@ function showRows(list: HTMLElement, mailboxId: string, badges: Map<string, Sigh
         return row(mailboxId, c, badge)
       }),
     )
-    if (conversations.length === 0) list.append(h('li', { class: 'muted' }, 'No conversations.'))
+    if (conversations.length === 0) list.append(h('li', { class: 'muted' }, text.noConversations))
   }
 }
 
 function showError(list: HTMLElement) {
   return (error: Error) => {
     list.removeAttribute('aria-busy')
-    const text =
+    const message =
       error instanceof ApiError && error.status === 403
-        ? 'You do not have access to this mailbox.'
-        : `Could not load conversations: ${error.message}`
-    list.replaceChildren(h('li', { class: 'error', role: 'alert' }, text))
+        ? text.noAccessToMailbox
+        : text.couldNotLoad(error.message)
+    list.replaceChildren(h('li', { class: 'error', role: 'alert' }, message))
   }
 }

@@ -1,6 +1,7 @@
 /** Pick a demo agent. A real helpdesk would have its own login; this stands in for it. */
 import { listAgents } from '../api-client.js'
 import { h } from '../dom.js'
+import { text } from '../locale.js'
 import type { Router } from '../router.js'
 import { type Session, signIn } from '../session.js'
 import type { Page } from './page.js'
@@ -11,8 +12,8 @@ export function signInPage(router: Router, afterSignIn: (session: Session) => st
   const el = h(
     'section',
     { class: 'sign-in card' },
-    h('h1', {}, 'Sign in'),
-    h('p', { class: 'muted' }, 'Pick a demo agent. Use a different agent in each window.'),
+    h('h1', {}, text.signIn),
+    h('p', { class: 'muted' }, text.pickAgent),
     list,
     status,
   )

@@ -12,20 +12,14 @@
  * When it speaks again (or, held for its buffer, the buffer drained) it gets one catch-up
  * from its room (`Room.catchUp`): the latest state per client ID that changed meanwhile.
  */
-import {
-  CloseCode,
-  CloseReason,
-  HEARTBEAT_FRAME,
-  isHeartbeatFrame,
-  ReadingDefaults,
-} from '@sightline/protocol'
+import { CloseCode, HEARTBEAT_FRAME, isHeartbeatFrame, ReadingDefaults } from '@sightline/protocol'
 import type { Logger } from 'pino'
 import { type RawData, WebSocket } from 'ws'
 import type { ClientAddress } from '../access/client-address.js'
 import type { RelayOptions } from '../config/options.js'
 import { isRelayError } from '../errors.js'
 import type { RelayMetrics } from '../ops/metrics.js'
-import { closeCodeOf, RefusalReason } from '../refusal.js'
+import { closeCodeOf, closeReasonOf, RefusalReason } from '../refusal.js'
 import { refill } from './rate-limit.js'
 import type { HoldMark, PeerClaims, Room, RoomPeer } from './room.js'
 import type { RoomRegistry } from './room-registry.js'
@@ -280,7 +274,7 @@ export class Connection implements RoomPeer {
     this.#leave()
     if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
       this.#metrics.closeSent(code)
-      this.#ws.close(code, CloseReason[code] ?? '')
+      this.#ws.close(code, closeReasonOf(reason, code))
     }
     // A reader that does not read will not read the close frame either: drop it soon.
     if (code === CloseCode.SlowConsumer) {

@@ -1,0 +1,33 @@
+/** French. Not yet reviewed by a native speaker; durations and lists through Intl. */
+import { intlDuration } from '../duration.js'
+import type { Messages } from '../message-catalogue.js'
+
+const since = (d: string | null) => (d === null ? '' : ` (depuis ${d})`)
+
+export const fr: Messages = {
+  locale: 'fr',
+  duration: (ms) => intlDuration('fr', ms),
+  viewer: (name, activity, away) =>
+    `${name} ${activity === 'replying' ? 'est en train de répondre' : 'consulte'}${away ? ' (inactif)' : ''}`,
+  viewerSince: (line, d) => `${line} (depuis ${d})`,
+  alreadyReplying: (name, d, others) =>
+    `${name} répond déjà${since(d)}${others === null ? '' : ` ; ${others} aussi`}`,
+  alsoReplying: (name, d, others) =>
+    `${name} répond aussi${since(d)}${others === null ? '' : ` ; ${others} aussi`}`,
+  startedFirst: (name) =>
+    name === null
+      ? 'Vous avez commencé à répondre en premier'
+      : `${name} a commencé à répondre en premier`,
+  replied: (name, ago) => `${name} a répondu il y a ${ago}`,
+  repliedSpoken: (name) => `${name} a répondu`,
+  dismiss: 'Fermer',
+  viewersLabel: 'Autres agents sur cette conversation',
+  more: (count, names) => `${count} de plus : ${names}`,
+  joined: (name) => `${name} a rejoint la conversation`,
+  startedReplying: (name) => `${name} a commencé à répondre`,
+  stoppedReplying: (name) => `${name} a cessé de répondre`,
+  away: (name) => `${name} est inactif`,
+  back: (name) => `${name} est de retour`,
+  left: (name) => `${name} a quitté la conversation`,
+  sentences: (parts) => (parts.length === 0 ? '' : `${parts.join('. ')}.`),
+}
