@@ -2,15 +2,18 @@
  * A loopback stand-in for a FreeScout 1.8.235 installation with the Sightline module enabled:
  * the markup the module's binding script reads (conversation page and mailbox list page, with
  * FreeScout's ids, classes, data attributes, CSRF meta tag and Content-Security-Policy), the
- * module's assets under /modules/sightline, and its token route (session cookie + CSRF, a
- * 15-minute HS256 token for exactly the user's mailboxes). Only the module's own files are
- * served from the repo; FreeScout's main.js is the reduced stand-in main-stub.js.
+ * module's assets under /modules/sightline, and its token route: session cookie + CSRF here,
+ * then the module's own controller in PHP (integrations/freescout/test/token-route.php runs
+ * SightlineController::token on FreeScout's stand-in users, under `php -S`), so the tokens are the module's.
+ * Only the module's own files are served from the repo; FreeScout's main.js is the reduced
+ * stand-in main-stub.js.
  */
+import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { SignJWT } from 'jose'
+import { freePort } from '../support/relay-process.js'
 
 const asset = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const ASSETS: Record<string, { file: string; type: string }> = {
@@ -26,21 +29,35 @@ const ASSETS: Record<string, { file: string; type: string }> = {
     file: asset('../../integrations/freescout/Public/css/sightline-freescout.css'),
     type: 'text/css',
   },
+  '/modules/sightline/js/sightline-settings.js': {
+    file: asset('../../integrations/freescout/Public/js/sightline-settings.js'),
+    type: 'text/javascript',
+  },
   '/js/main.js': { file: asset('./main-stub.js'), type: 'text/javascript' },
 }
+const TOKEN_ROUTE = asset('../../integrations/freescout/test/token-route.php')
+/** Every mailbox of the stand-in FreeScout. */
+const MAILBOXES = [1, 2]
 
 export interface Agent {
   readonly id: number
   readonly firstName: string
   readonly lastName: string
-  /** Mailboxes this agent may access in FreeScout. */
+  /** Mailboxes this agent may access in FreeScout (at start; see Helpdesk.setAccess). */
   readonly mailboxes: readonly number[]
+}
+
+/** What FreeScout lets an agent do now: their mailboxes, and whether an admin disabled them. */
+export interface Access {
+  readonly mailboxes: readonly number[]
+  readonly disabled: boolean
 }
 
 export const AGENTS: readonly Agent[] = [
   { id: 1, firstName: 'Ann', lastName: 'Lee', mailboxes: [1] },
   { id: 2, firstName: 'Bob', lastName: 'Ray', mailboxes: [1, 2] },
   { id: 3, firstName: 'Cid', lastName: 'Roe', mailboxes: [2] },
+  { id: 4, firstName: 'Dee', lastName: 'Fox', mailboxes: [1] },
 ]
 
 export interface Helpdesk {
@@ -49,6 +66,8 @@ export interface Helpdesk {
   cookie(agent: Agent): { name: string; value: string; url: string }
   /** Token route calls so far, by agent id. */
   readonly tokenCalls: Map<number, number>
+  /** Changes what FreeScout lets `agent` do, from their next request on (an admin's edit). */
+  setAccess(agent: Agent, access: Partial<Access>): void
   close(): Promise<void>
 }
 
@@ -69,7 +88,7 @@ function layout(
     "base-uri 'none'; default-src 'self' ; img-src * 'self' data:; font-src * 'self' data:; " +
     "style-src * 'self' 'unsafe-inline'; form-action 'self' ; frame-src * 'self'; " +
     `script-src 'self' 'nonce-fixture' ; connect-src 'self' ${relayOrigin};`
-  const config = JSON.stringify({ relayUrl, tokenUrl: '/sightline/token' })
+  const config = JSON.stringify({ relayUrl, tokenUrl: '/sightline-token' })
   const others = AGENTS.filter((a) => a.id !== agent.id)
     .map((a) => a.id)
     .join(' ')
@@ -82,6 +101,9 @@ function layout(
 <meta name="sightline-config" content="${esc(config)}">
 <link href="/modules/sightline/css/sightline-freescout.css" rel="stylesheet">
 <style>
+  /* FreeScout's type scale: bootstrap.css html 10px, style.css body 13.4px. */
+  html { font-size: 10px; }
+  body { font-size: 13.4px; font-family: "Helvetica Neue", Helvetica, Arial, sans-serif; }
   .hidden { display: none !important; }
   #conv-subject { position: relative; min-height: 60px; }
   .viewer-replying .person-photo { background-color: #d43f3a !important; }
@@ -162,6 +184,80 @@ ${rows}
   )
 }
 
+interface TokenAnswer {
+  status: number
+  headers: Record<string, string>
+  body: unknown
+  /** The relay address the module puts into pages (Settings::relayUrl), or null. */
+  relayUrl: string | null
+}
+
+/**
+ * The module's token route, run by PHP: test/token-route.php as the router of a `php -S` of its
+ * own (one PHP process for the helpdesk's life, not one per call).
+ */
+async function startTokenRoute(): Promise<{
+  call(input: unknown): Promise<TokenAnswer>
+  close(): Promise<void>
+}> {
+  const port = await freePort()
+  const child: ChildProcess = spawn('php', ['-S', `127.0.0.1:${port}`, TOKEN_ROUTE], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const call = async (input: unknown): Promise<TokenAnswer> => {
+    const res = await fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      body: JSON.stringify(input),
+    })
+    if (!res.ok) throw new Error(`token-route.php answered ${res.status}: ${stderr}`)
+    return (await res.json()) as TokenAnswer
+  }
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    try {
+      await call({ config: {}, mailboxes: [], user: null })
+      break
+    } catch (error) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL')
+        throw new Error(`php -S token-route.php did not start: ${String(error)}\n${stderr}`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  return {
+    call,
+    async close() {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+function settingsPage(agent: Agent, relayUrl: string) {
+  // Manage » Settings » Sightline: the module's settings.blade.php, configured.
+  return layout(
+    agent,
+    relayUrl,
+    '',
+    '',
+    `<div class="section-heading">Sightline</div>
+<form class="form-horizontal margin-top margin-bottom" method="POST" action="">
+  <div class="form-group margin-top">
+    <div class="col-sm-6 col-sm-offset-2">
+      <button type="submit" class="btn btn-primary">Save</button>
+      <button type="button" class="btn btn-default" id="sightline-test" data-relay-url="${esc(relayUrl)}" data-token-url="/sightline-token">Test connection</button>
+      <div id="sightline-test-result" class="margin-top hidden" role="status" aria-live="polite"></div>
+    </div>
+  </div>
+</form>
+<script defer src="/modules/sightline/js/sightline-settings.js"></script>`,
+  )
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     let body = ''
@@ -177,10 +273,24 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startHelpdesk(options: {
   relayUrl: string
   secret: string
+  /** FreeScout's APP_URL (a relay path resolves against it); default http://127.0.0.1. */
+  appUrl?: string
   mailboxOf: (conversationId: number) => number
   listOf: (mailboxId: number) => readonly number[]
 }): Promise<Helpdesk> {
+  const config = {
+    'app.url': options.appUrl ?? 'http://127.0.0.1',
+    'sightline.relay_url': options.relayUrl,
+    'sightline.jwt_secret': options.secret,
+  }
+  // The address pages get, as the module resolves SIGHTLINE_RELAY_URL (a path: against APP_URL).
+  const tokenRoute = await startTokenRoute()
+  const relayUrl = (await tokenRoute.call({ config, mailboxes: MAILBOXES, user: null })).relayUrl
+  if (relayUrl === null) throw new Error(`the module would not run with ${options.relayUrl}`)
   const tokenCalls = new Map<number, number>()
+  const access = new Map<number, Access>(
+    AGENTS.map((a) => [a.id, { mailboxes: a.mailboxes, disabled: false }]),
+  )
   const sessions = new Map(AGENTS.map((a) => [`session-${a.id}`, a]))
   const agentOf = (req: IncomingMessage) => {
     const match = /(?:^|;\s*)fs_session=([^;]+)/.exec(req.headers.cookie ?? '')
@@ -201,26 +311,28 @@ export async function startHelpdesk(options: {
     }
     const html = (body: string) =>
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body)
-    if (req.method === 'POST' && path === '/sightline/token') {
-      // The module's route: web middleware (CSRF) + auth, then Grants::claims + Jwt::sign.
+    if (req.method === 'POST' && path === '/sightline-token') {
+      // FreeScout's web middleware (CSRF), then the module's controller in PHP.
       if (req.headers['x-csrf-token'] !== csrfOf(agent)) {
         res.writeHead(419).end('CSRF token mismatch')
         return
       }
       tokenCalls.set(agent.id, (tokenCalls.get(agent.id) ?? 0) + 1)
-      const iat = Math.floor(Date.now() / 1000)
-      const token = await new SignJWT({
-        name: `${agent.firstName} ${agent.lastName}`,
-        rooms: agent.mailboxes.flatMap((id) => [`mailbox/${id}`, `mailbox/${id}/*`]),
+      const now = access.get(agent.id)!
+      const answer = await tokenRoute.call({
+        config,
+        mailboxes: MAILBOXES,
+        user: {
+          id: agent.id,
+          first_name: agent.firstName,
+          last_name: agent.lastName,
+          status: now.disabled ? 2 : 1,
+          mailbox_ids: now.mailboxes,
+        },
       })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(String(agent.id))
-        .setIssuedAt(iat)
-        .setExpirationTime(iat + 900)
-        .sign(new TextEncoder().encode(options.secret))
       res
-        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-        .end(JSON.stringify({ token, expiresAt: iat + 900 }))
+        .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+        .end(JSON.stringify(answer.body))
       return
     }
     if (req.method === 'POST' && path === '/conversation/ajax') {
@@ -234,13 +346,17 @@ export async function startHelpdesk(options: {
     const conversationMatch = /^\/conversation\/(\d+)$/.exec(path)
     if (conversationMatch) {
       const id = Number(conversationMatch[1])
-      html(conversationPage(agent, options.relayUrl, options.mailboxOf(id), id))
+      html(conversationPage(agent, relayUrl, options.mailboxOf(id), id))
+      return
+    }
+    if (path === '/settings/sightline') {
+      html(settingsPage(agent, relayUrl))
       return
     }
     const listMatch = /^\/mailbox\/(\d+)$/.exec(path)
     if (listMatch) {
       const id = Number(listMatch[1])
-      html(listPage(agent, options.relayUrl, id, options.listOf(id)))
+      html(listPage(agent, relayUrl, id, options.listOf(id)))
       return
     }
     res.writeHead(404).end()
@@ -251,10 +367,14 @@ export async function startHelpdesk(options: {
   return {
     url,
     tokenCalls,
+    setAccess(agent, change) {
+      access.set(agent.id, { ...access.get(agent.id)!, ...change })
+    },
     cookie: (agent) => ({ name: 'fs_session', value: `session-${agent.id}`, url }),
     async close() {
       server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))
+      await tokenRoute.close()
     },
   }
 }

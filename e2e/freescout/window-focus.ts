@@ -23,6 +23,7 @@ declare global {
   interface Window {
     __fixtureSetWindow?: (focused: boolean, hidden: boolean) => void
     __fixtureViewerLog?: ViewerChange[]
+    __fixtureFreeScoutFlashFrames?: number
   }
 }
 
@@ -65,6 +66,24 @@ export async function emulateWindows(context: BrowserContext, initial: WindowSta
       last = key
       log.push({ at: Date.now(), ids })
     }
+    // Frames in which FreeScout's own (server-rendered, polled) viewers were on screen although
+    // the page did not say presence is offline: a flash of stale avatars.
+    window.__fixtureFreeScoutFlashFrames = 0
+    const sample = () => {
+      const box = document.getElementById('conv-viewers')
+      const offline = document.documentElement.classList.contains('sightline-offline')
+      if (
+        box !== null &&
+        !offline &&
+        box.childElementCount > 0 &&
+        box.checkVisibility({ visibilityProperty: true })
+      ) {
+        window.__fixtureFreeScoutFlashFrames = (window.__fixtureFreeScoutFlashFrames ?? 0) + 1
+      }
+      requestAnimationFrame(sample)
+    }
+    requestAnimationFrame(sample)
+
     new MutationObserver(record).observe(document, {
       subtree: true,
       childList: true,
@@ -79,6 +98,11 @@ export async function setWindowState(page: Page, state: WindowState) {
     state.focused,
     state.hidden,
   ] as const)
+}
+
+/** Frames so far in which FreeScout's own viewers showed while presence was not offline. */
+export function freescoutFlashFrames(page: Page): Promise<number> {
+  return page.evaluate(() => window.__fixtureFreeScoutFlashFrames ?? 0)
 }
 
 export function viewerLog(page: Page): Promise<ViewerChange[]> {

@@ -6,5 +6,5 @@ Route::group([
     'prefix'     => \Helper::getSubdirectory(),
     'namespace'  => 'Modules\Sightline\Http\Controllers',
 ], function () {
-    Route::post('/sightline/token', 'SightlineController@token')->name('sightline.token');
+    Route::post('/sightline-token', 'SightlineController@token')->name('sightline.token');
 });

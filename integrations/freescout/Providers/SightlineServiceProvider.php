@@ -3,7 +3,9 @@
 namespace Modules\Sightline\Providers;
 
 use Illuminate\Support\ServiceProvider;
+use Modules\Sightline\Support\Notice;
 use Modules\Sightline\Support\RelayUrl;
+use Modules\Sightline\Support\RelayUrlRule;
 use Modules\Sightline\Support\Settings;
 
 /*
@@ -16,8 +18,9 @@ if (!defined('SIGHTLINE_MODULE')) {
 
 /**
  * Wires Sightline into FreeScout through its hooks (Eventy filters and actions): the scripts
- * (deferred tags) and stylesheet on every agent page, the page configuration in a meta tag, the relay in the
- * Content-Security-Policy, the settings section, and an admin notice while unconfigured.
+ * (deferred tags) and stylesheet on every agent page, the page configuration in a meta tag, the
+ * relay in the Content-Security-Policy, the settings section, and an admin notice while
+ * unconfigured.
  */
 class SightlineServiceProvider extends ServiceProvider
 {
@@ -97,18 +100,15 @@ class SightlineServiceProvider extends ServiceProvider
             return $csp." connect-src 'self' ".RelayUrl::cspSource(Settings::relayUrl()).';';
         });
 
-        // An admin sees why Sightline is off instead of a page that silently lacks it.
-        \Eventy::addFilter('flash_messages.flashes', function ($flashes) {
+        // An admin sees why Sightline is off instead of a page that silently lacks it, where
+        // FreeScout puts its own global notices for admins (floating_flash_messages: a floating
+        // alert at the top of every page, outside the page's layout, stays until clicked away).
+        \Eventy::addAction('layout.body_bottom', function () {
             $user = auth()->user();
             if (!$user || !$user->isAdmin()) {
-                return $flashes;
+                return;
             }
-            $problem = Settings::problem();
-            if ($problem !== null) {
-                $flashes[] = ['type' => 'warning', 'text' => $problem, 'unescaped' => false];
-            }
-
-            return $flashes;
+            echo Notice::html(Settings::problem());
         });
     }
 
@@ -137,13 +137,17 @@ class SightlineServiceProvider extends ServiceProvider
                 'template_vars' => [
                     'sightline_problem'   => Settings::problem(),
                     'sightline_secret_ok' => Settings::secretProblem() === null,
+                    // The "Test connection" button (Public/js/sightline-settings.js).
+                    'sightline_relay'     => Settings::relayUrl(),
+                    'sightline_token_url' => route('sightline.token'),
+                    'sightline_test_js'   => asset(\Module::getPublicPath(SIGHTLINE_MODULE).'/js/sightline-settings.js').'?v='.rawurlencode(self::version()),
                 ],
                 // Saved into .env, like FreeScout's own env-backed settings.
                 'settings' => [
                     'sightline_relay_url' => ['env' => 'SIGHTLINE_RELAY_URL'],
                 ],
                 'validator_rules' => [
-                    'settings.sightline_relay_url' => ['nullable', 'regex:#^wss?://[^\s"\'<>;?\#]+$#i'],
+                    'settings.sightline_relay_url' => ['nullable', new RelayUrlRule()],
                 ],
             ];
         }, 20, 2);

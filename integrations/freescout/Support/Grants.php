@@ -10,8 +10,14 @@ namespace Modules\Sightline\Support;
  */
 class Grants
 {
-    /** Token lifetime, seconds: short, the browser refreshes through the token route. */
-    const TTL_SECONDS = 900;
+    /**
+     * Token lifetime, seconds. Short, so that losing access takes effect within a minute: the
+     * browser refreshes in the background at 80% (32 s), and a token that no longer grants the
+     * room ends the tab's presence; a client that does not refresh is closed by the relay when
+     * its token expires (4401, within exp + the relay's clock tolerance, 5 s by default). The
+     * route costs about two calls a minute per open tab (FreeScout itself polls every 5 s).
+     */
+    const TTL_SECONDS = 40;
 
     /** Limits of the relay's claim checks (@sightline/protocol PresenceLimits), in UTF-16 units. */
     const MAX_NAME_UNITS = 200;

@@ -5,6 +5,11 @@ namespace Modules\Sightline\Support;
 /**
  * The relay address as the agents' browsers reach it: ws:// or wss://, host, optional port and
  * path, nothing else (no query: the client appends the room and the token itself).
+ *
+ * SIGHTLINE_RELAY_URL may also be a path such as `/sightline` (the relay behind FreeScout's own
+ * web server, docs/freescout.md): the address is then FreeScout's APP_URL host with `wss://`
+ * for an https:// APP_URL (`ws://` for http://) and that path, so the page and the relay share
+ * one origin (no second certificate, no CORS, no Local Network Access prompt).
  */
 class RelayUrl
 {
@@ -30,6 +35,46 @@ class RelayUrl
         }
 
         return $url;
+    }
+
+    /** Whether $url is a path on FreeScout's own host (`/sightline`), not an address. */
+    public static function isPath($url)
+    {
+        return is_string($url) && preg_match('#^/(?!/)#', trim($url)) === 1;
+    }
+
+    /**
+     * The relay address for the configured $url: a ws(s):// address as given (normalized), or a
+     * path resolved against FreeScout's $app_url (scheme https -> wss, http -> ws, its host and
+     * port, the path as given). Null when neither gives a usable address.
+     */
+    public static function resolve($url, $app_url)
+    {
+        if (!self::isPath($url)) {
+            return self::normalize($url);
+        }
+        $app = is_string($app_url) ? parse_url(trim($app_url)) : false;
+        if ($app === false || empty($app['scheme']) || empty($app['host'])) {
+            return null;
+        }
+        $scheme = strtolower($app['scheme']);
+        if (!in_array($scheme, ['http', 'https'], true)) {
+            return null;
+        }
+        $address = ($scheme === 'https' ? 'wss' : 'ws').'://'.$app['host'];
+        if (isset($app['port'])) {
+            $address .= ':'.$app['port'];
+        }
+
+        return self::normalize($address.trim($url));
+    }
+
+    /** Whether $url is acceptable as SIGHTLINE_RELAY_URL (an address or a path on this host). */
+    public static function isAcceptable($url)
+    {
+        return self::isPath($url)
+            ? self::resolve($url, 'https://localhost') !== null
+            : self::normalize($url) !== null;
     }
 
     /**

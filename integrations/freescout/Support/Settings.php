@@ -10,10 +10,13 @@ class Settings
         return config('sightline.jwt_secret');
     }
 
-    /** The relay URL, or null when unset or unusable. */
+    /**
+     * The relay address the browsers open, or null when unset or unusable. A path
+     * (`SIGHTLINE_RELAY_URL=/sightline`) is resolved against FreeScout's APP_URL.
+     */
     public static function relayUrl()
     {
-        return RelayUrl::normalize(config('sightline.relay_url'));
+        return RelayUrl::resolve(config('sightline.relay_url'), config('app.url'));
     }
 
     /** Whether agent pages get Sightline: a usable secret and relay URL. */
@@ -32,9 +35,14 @@ class Settings
         if (self::relayUrl() === null) {
             $url = config('sightline.relay_url');
 
-            return empty($url)
-                ? __('Sightline is not active: set SIGHTLINE_RELAY_URL in .env or in Manage » Settings » Sightline.')
-                : __('Sightline is not active: SIGHTLINE_RELAY_URL must be a ws:// or wss:// address without a query.');
+            if (empty($url)) {
+                return __('Sightline is not active: set SIGHTLINE_RELAY_URL in .env or in Manage » Settings » Sightline.');
+            }
+            if (RelayUrl::isPath($url)) {
+                return __('Sightline is not active: SIGHTLINE_RELAY_URL is a path, and APP_URL in .env is no http:// or https:// address to put it on.');
+            }
+
+            return __('Sightline is not active: SIGHTLINE_RELAY_URL must be a ws:// or wss:// address without a query, or a path such as /sightline.');
         }
 
         return null;

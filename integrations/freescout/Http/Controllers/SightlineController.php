@@ -11,19 +11,27 @@ class SightlineController extends Controller
 {
     /**
      * A fresh token for the signed-in user, granting exactly the mailboxes FreeScout lets them
-     * see now (read from the database on every call, so a user removed from a mailbox gets no
-     * new token for it). The browser calls this at start, ahead of expiry and after a refusal.
+     * see now (`mailboxesIdsCanView()`, read on every call, so a user removed from a mailbox
+     * gets no new token for it). The browser calls this at start, in the background ahead of
+     * expiry (tokens live Grants::TTL_SECONDS) and after a refusal.
+     *
+     * 503 while the module is not configured (secret or relay URL unusable): a token for a
+     * relay the browsers cannot open would only make them retry. 403 for a user who is
+     * disabled or deleted (FreeScout's LogoutIfDeleted middleware normally signs them out
+     * first; this route does not rely on it).
      */
     public function token()
     {
-        $secret = Settings::secret();
-        if (!Jwt::secretIsUsable($secret)) {
-            return response()
-                ->json(['error' => 'not_configured', 'message' => Settings::secretProblem()], 503)
-                ->header('Cache-Control', 'no-store');
+        $problem = Settings::problem();
+        if ($problem !== null) {
+            return self::refuse(503, 'not_configured', $problem);
         }
 
         $user = auth()->user();
+        if (!$user || $user->isDisabled() || $user->isDeleted()) {
+            return self::refuse(403, 'no_access', __('This user may not use Sightline.'));
+        }
+
         $claims = Grants::claims(
             $user->id,
             $user->getFullName(),
@@ -33,7 +41,14 @@ class SightlineController extends Controller
         );
 
         return response()
-            ->json(['token' => Jwt::sign($claims, $secret), 'expiresAt' => $claims['exp']])
+            ->json(['token' => Jwt::sign($claims, Settings::secret()), 'expiresAt' => $claims['exp']])
+            ->header('Cache-Control', 'no-store');
+    }
+
+    private static function refuse($status, $error, $message)
+    {
+        return response()
+            ->json(['error' => $error, 'message' => $message], $status)
             ->header('Cache-Control', 'no-store');
     }
 }

@@ -13,6 +13,11 @@
  *
  * and FreeScout's global JS hooks: fsAddFilter('conversation.can_submit'), fsAjax (the send),
  * initTooltip and Lang.get when present. Nothing here polls: presence comes from the relay.
+ *
+ * Degrade, never blind: while Sightline cannot reach the relay, or is refused, for longer than
+ * OFFLINE_AFTER_MS, <html> gets the class `sightline-offline` (else `sightline-live` once
+ * connected): FreeScout's own #conv-viewers is shown again with a "presence offline" marker
+ * until Sightline reconnects. Token calls after a refusal back off exponentially (capped).
  */
 ;(() => {
   const S = window.Sightline
@@ -33,12 +38,24 @@
   const handle = { presence: null, list: null }
   window.SightlineFreeScout = handle
 
-  /** A fresh token from the module's route (FreeScout session + CSRF); used again ahead of expiry. */
+  /** Disconnected or refused this long, the page says presence is offline (ms). */
+  const OFFLINE_AFTER_MS = 4000
+  /** Token calls while not connected: the second waits about this long, doubling each time (ms). */
+  const TOKEN_BACKOFF_MIN_MS = 2000
+  /** ... up to this (ms): a mismatched secret costs about one token call a minute, not 33. */
+  const TOKEN_BACKOFF_MAX_MS = 60000
+
+  /** The token route refused this user (signed out, disabled, deleted): no presence at all. */
+  class NoAccess extends Error {}
+
+  /** A fresh token from the module's route (FreeScout session + CSRF). */
   function fetchToken() {
     const csrf = document.querySelector('meta[name="csrf-token"]')
     return fetch(config.tokenUrl, {
       method: 'POST',
       credentials: 'same-origin',
+      // FreeScout sends a signed-out, disabled or deleted user to the login page: a redirect.
+      redirect: 'manual',
       headers: {
         Accept: 'application/json',
         'X-CSRF-TOKEN': csrf ? csrf.getAttribute('content') : '',
@@ -46,6 +63,9 @@
       },
     })
       .then((res) => {
+        if (res.type === 'opaqueredirect' || [401, 403, 419].includes(res.status)) {
+          throw new NoAccess(`token route answered ${res.status || 'a redirect'}: no access`)
+        }
         if (!res.ok) throw new Error(`token route answered HTTP ${res.status}`)
         return res.json()
       })
@@ -53,6 +73,83 @@
         if (!json || typeof json.token !== 'string') throw new Error('token route sent no token')
         return json.token
       })
+  }
+
+  /** The claims of a token (the relay verifies them; this only reads them), or {}. */
+  function claimsOf(token) {
+    try {
+      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')
+      const bytes = Array.from(
+        atob(part),
+        (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+      )
+      const claims = JSON.parse(decodeURIComponent(bytes.join('')))
+      return claims && typeof claims === 'object' ? claims : {}
+    } catch {
+      return {}
+    }
+  }
+
+  /** Whether `rooms` (exact names, or prefixes ending in `/*`) admit `room`, as the relay reads them. */
+  function grants(rooms, room) {
+    return rooms.some((pattern) =>
+      pattern.endsWith('/*') ? room.startsWith(pattern.slice(0, -1)) : pattern === room,
+    )
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+  /**
+   * The token source of one client. A call while not connected and while the last token is still
+   * good for more than REFUSED_IF_LEFT_MS means the relay refused it (a wrong secret, skewed
+   * clocks): each such call
+   * waits about twice as long as the one before, up to TOKEN_BACKOFF_MAX_MS, until the relay
+   * admits the client again. Calls for an expiring or expired token (the background refresh,
+   * every 32 s: tokens live 40 s, so a revoked mailbox is noticed within a minute; a reconnect
+   * after an outage) are made at once. A token that no longer grants `room`, or a route that
+   * refuses the user, ends this page's presence for good: `revoke()` is called.
+   */
+  function tokenSource(room, revoke) {
+    const REFUSED_IF_LEFT_MS = 10000
+    let lastExpiresAt = 0
+    /** Refused tokens since the relay last admitted the client. */
+    let refusals = 0
+    /** Failed calls of the route (503 while misconfigured, network) since the last success. */
+    let failures = 0
+    let client = null
+    return {
+      attach(presenceClient) {
+        client = presenceClient
+        client.onStatus((status) => {
+          if (status === 'connected') refusals = 0
+        })
+      },
+      get: () => {
+        const connected = client !== null && client.status === 'connected'
+        if (!connected && lastExpiresAt - Date.now() > REFUSED_IF_LEFT_MS) refusals++
+        const n = refusals + failures
+        const cap = Math.min(TOKEN_BACKOFF_MAX_MS, TOKEN_BACKOFF_MIN_MS * 2 ** (n - 1))
+        const delay = n === 0 ? 0 : cap * (0.5 + Math.random() / 2)
+        return sleep(delay)
+          .then(fetchToken)
+          .then(
+            (token) => {
+              failures = 0
+              const claims = claimsOf(token)
+              lastExpiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : 0
+              const rooms = Array.isArray(claims.rooms) ? claims.rooms : []
+              if (grants(rooms, room)) return token
+              revoke('this agent no longer has access to the mailbox')
+              throw new NoAccess('the new token does not grant this room')
+            },
+            (error) => {
+              if (error instanceof NoAccess) revoke(error.message)
+              else failures++
+              throw error
+            },
+          )
+      },
+    }
   }
 
   /** FreeScout's own wording ("Bob is replying") when its translations are loaded. */
@@ -120,23 +217,82 @@
   }
 
   /**
-   * FreeScout's #conv-viewers, taken over. Its Polycast handlers look the element up by that id
-   * on every RealtimeConvView / RealtimeConvViewFinish event (main.js polycastInit) and would
-   * add, hide or reorder avatars from its polled cache; under another id they find nothing, so
-   * they can no longer contradict Sightline. The element keeps its place (our stylesheet gives
-   * #sightline-conv-viewers the rules of #conv-viewers). The avatars it was rendered with come
-   * from the same cache, so they go too.
+   * Sightline's viewers box, next to FreeScout's #conv-viewers. FreeScout's Polycast handlers
+   * look its box up by id on every RealtimeConvView / RealtimeConvViewFinish event (main.js
+   * polycastInit) and add, hide or reorder avatars from its polled cache; they keep doing so in
+   * FreeScout's box, which is hidden while Sightline is live (html.sightline-live) and shown
+   * again while it is offline, so FreeScout's viewers are the fallback.
    */
-  function takeOverViewers() {
-    const element = document.getElementById('conv-viewers')
-    if (!element) return null
-    dropTooltips(element)
+  function addViewersBox() {
+    const freescout = document.getElementById('conv-viewers')
+    if (!freescout) return null
+    const element = document.createElement('div')
     element.id = 'sightline-conv-viewers'
-    element.textContent = ''
     element.setAttribute('role', 'list')
     element.setAttribute('aria-label', 'Other agents on this conversation')
     element.setAttribute('data-sightline-status', 'connecting')
+    freescout.after(element)
     return element
+  }
+
+  /**
+   * Live or offline, on <html>: `sightline-live` while connected; `sightline-offline` once not
+   * connected for OFFLINE_AFTER_MS (at once when the relay or the token route refused for
+   * good), with FreeScout's viewers and a marker in their box.
+   */
+  function liveState() {
+    const root = document.documentElement
+    let timer = null
+    const marker = () => document.querySelector('#conv-viewers > .sightline-offline-marker')
+    const offline = (reason) => {
+      clearTimeout(timer)
+      timer = null
+      root.classList.remove('sightline-live', 'sightline-starting')
+      root.classList.add('sightline-offline')
+      const box = document.getElementById('conv-viewers')
+      if (!box) return
+      const text = `Live presence is offline (${reason}): FreeScout's own viewers are shown, which may be late or missing.`
+      let span = marker()
+      if (!span) {
+        span = document.createElement('span')
+        span.className = 'sightline-offline-marker'
+        span.setAttribute('role', 'status')
+        span.setAttribute('data-toggle', 'tooltip')
+        const icon = document.createElement('i')
+        icon.className = 'glyphicon glyphicon-eye-close'
+        icon.setAttribute('aria-hidden', 'true')
+        span.append(icon, document.createTextNode('presence offline'))
+        box.appendChild(span)
+      }
+      span.title = text
+      span.setAttribute('aria-label', text)
+      initTooltips('#conv-viewers > .sightline-offline-marker')
+    }
+    const state = {
+      live() {
+        clearTimeout(timer)
+        timer = null
+        root.classList.remove('sightline-starting')
+        const span = marker()
+        if (span) {
+          dropTooltips(span)
+          span.remove()
+        }
+        root.classList.remove('sightline-offline')
+        root.classList.add('sightline-live')
+      },
+      /** Not connected: offline unless connected again within OFFLINE_AFTER_MS. */
+      trouble(reason) {
+        if (timer !== null || root.classList.contains('sightline-offline')) return
+        timer = setTimeout(() => offline(reason), OFFLINE_AFTER_MS)
+      },
+      offline,
+    }
+    // Not yet connected counts as trouble: offline if the first connection takes too long.
+    // Meanwhile FreeScout's possibly stale viewers stay hidden (the stylesheet).
+    root.classList.add('sightline-starting')
+    state.trouble('connecting to the relay')
+    return state
   }
 
   function renderViewers(container, others) {
@@ -150,6 +306,12 @@
     // Sightline's fold order is FreeScout's too: replying first.
     for (const viewer of others) container.appendChild(viewerElement(viewer))
     initTooltips('#sightline-conv-viewers > span')
+  }
+
+  const troubleText = {
+    connecting: 'connecting to the relay',
+    reconnecting: 'the relay cannot be reached',
+    closed: 'the relay refused the connection',
   }
 
   /**
@@ -240,27 +402,52 @@
   }
 
   function bindConversation(mailboxId, conversationId) {
-    const container = takeOverViewers()
-    fetchToken()
-      .then((token) => {
-        const presence = S.createPresence({
-          url: config.relayUrl,
-          room: S.conversationRoom(mailboxId, conversationId),
-          token,
-          getToken: fetchToken,
-        })
-        handle.presence = presence
-        if (container) {
-          presence.onStatus((status) => container.setAttribute('data-sightline-status', status))
-          presence.subscribe((others) => renderViewers(container, others))
-        }
-        bindEditor(presence)
-        bindSend(presence)
+    const container = addViewersBox()
+    const live = liveState()
+    const room = S.conversationRoom(mailboxId, conversationId)
+    let presence = null
+    let revoked = false
+    const revoke = (reason) => {
+      if (revoked) return
+      revoked = true
+      console.warn(`[sightline] presence ended: ${reason}`)
+      if (container) container.setAttribute('data-sightline-status', 'revoked')
+      live.offline('no access')
+      if (presence !== null) presence.destroy()
+    }
+    const tokens = tokenSource(room, revoke)
+    const start = (token) => {
+      if (revoked) return
+      presence = S.createPresence({ url: config.relayUrl, room, token, getToken: tokens.get })
+      handle.presence = presence
+      tokens.attach(presence)
+      presence.onStatus((status) => {
+        if (revoked) return
+        if (container) container.setAttribute('data-sightline-status', status)
+        if (status === 'connected') live.live()
+        else if (status === 'closed') live.offline(troubleText.closed)
+        else live.trouble(troubleText[status] || status)
       })
-      .catch((error) => {
+      presence.onError((error) => {
+        if (!revoked && error.code === 'refused') {
+          live.offline(`the relay refused the connection, close code ${error.closeCode}`)
+        }
+      })
+      if (container) presence.subscribe((others) => renderViewers(container, others))
+      bindEditor(presence)
+      bindSend(presence)
+    }
+    // The first token: retried with the same backoff while the route fails (503 while the
+    // module is misconfigured, the network); FreeScout's viewers show meanwhile.
+    const first = () =>
+      tokens.get().then(start, (error) => {
+        if (revoked) return
         if (container) container.setAttribute('data-sightline-status', 'error')
         console.warn('[sightline] not connected:', error)
+        live.trouble('no token from FreeScout')
+        return first()
       })
+    first()
   }
 
   /** FreeScout's list triangle (td.conv-current > .viewer-badge), kept live. */
@@ -292,34 +479,53 @@
   }
 
   function bindList(mailboxId) {
-    fetchToken()
-      .then((token) => {
-        const list = S.createMailboxPresence({
-          url: config.relayUrl,
-          mailboxId,
-          token,
-          getToken: fetchToken,
-        })
-        handle.list = list
-        const render = () => {
-          for (const row of document.querySelectorAll('tr.conv-row[data-conversation_id]')) {
-            renderBadge(row, list.viewersOf(row.getAttribute('data-conversation_id')))
-          }
-        }
-        list.subscribe(render)
-        // FreeScout replaces the rows in place (pagination, sorting, filters, refresh): badge the
-        // new ones. Rendering is idempotent, so its own changes end the loop at once.
-        let queued = false
-        new MutationObserver(() => {
-          if (queued) return
-          queued = true
-          setTimeout(() => {
-            queued = false
-            render()
-          }, 0)
-        }).observe(body, { childList: true, subtree: true })
+    const room = S.mailboxRoom ? S.mailboxRoom(mailboxId) : `mailbox/${mailboxId}`
+    let list = null
+    let revoked = false
+    const revoke = (reason) => {
+      if (revoked) return
+      revoked = true
+      console.warn(`[sightline] list presence ended: ${reason}`)
+      if (list !== null) list.destroy()
+      for (const badge of document.querySelectorAll('.sightline-badge')) badge.remove()
+    }
+    const tokens = tokenSource(room, revoke)
+    const start = (token) => {
+      if (revoked) return
+      list = S.createMailboxPresence({
+        url: config.relayUrl,
+        mailboxId,
+        token,
+        getToken: tokens.get,
       })
-      .catch((error) => console.warn('[sightline] list not connected:', error))
+      handle.list = list
+      tokens.attach(list)
+      const render = () => {
+        if (revoked) return
+        for (const row of document.querySelectorAll('tr.conv-row[data-conversation_id]')) {
+          renderBadge(row, list.viewersOf(row.getAttribute('data-conversation_id')))
+        }
+      }
+      list.subscribe(render)
+      // FreeScout replaces the rows in place (pagination, sorting, filters, refresh): badge the
+      // new ones. Rendering is idempotent, so its own changes end the loop at once.
+      let queued = false
+      new MutationObserver(() => {
+        if (queued) return
+        queued = true
+        setTimeout(() => {
+          queued = false
+          render()
+        }, 0)
+      }).observe(body, { childList: true, subtree: true })
+    }
+    const first = () =>
+      tokens.get().then(start, (error) => {
+        if (revoked) return
+        console.warn('[sightline] list not connected:', error)
+        return first()
+      })
+    first()
   }
 
   const conversationId = data('conversation_id')

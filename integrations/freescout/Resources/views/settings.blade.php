@@ -11,8 +11,11 @@
         <label for="sightline_relay_url" class="col-sm-2 control-label">{{ __('Relay URL') }}</label>
 
         <div class="col-sm-6">
-            <input id="sightline_relay_url" type="text" class="form-control input-sized-lg" name="settings[sightline_relay_url]" value="{{ old('settings.sightline_relay_url', $settings['sightline_relay_url']) }}" placeholder="wss://presence.example.com">
-            <p class="form-help">{{ __('The address agents\' browsers open to the Sightline relay (ws:// or wss://). Saved as SIGHTLINE_RELAY_URL in .env. Use wss:// when FreeScout is served over HTTPS.') }}</p>
+            <input id="sightline_relay_url" type="text" class="form-control input-sized-lg" name="settings[sightline_relay_url]" value="{{ old('settings.sightline_relay_url', $settings['sightline_relay_url']) }}" placeholder="/sightline">
+            <p class="form-help">{{ __('Where agents\' browsers reach the Sightline relay: a path such as /sightline when FreeScout\'s web server forwards it to the relay (wss:// on FreeScout\'s own host), or a ws:// or wss:// address. Saved as SIGHTLINE_RELAY_URL in .env. Use wss:// when FreeScout is served over HTTPS.') }}</p>
+            @if (!empty($sightline_relay))
+                <p class="form-help">{{ __('Agents connect to :url', ['url' => $sightline_relay]) }}</p>
+            @endif
             @include('partials/field_error', ['field' => 'settings.sightline_relay_url'])
         </div>
     </div>
@@ -35,6 +38,14 @@
     <div class="form-group margin-top">
         <div class="col-sm-6 col-sm-offset-2">
             <button type="submit" class="btn btn-primary">{{ __('Save') }}</button>
+            @if (empty($sightline_problem))
+                {{-- Checks the saved settings from this browser: scheme, token route, relay, token. --}}
+                <button type="button" class="btn btn-default" id="sightline-test" data-relay-url="{{ $sightline_relay }}" data-token-url="{{ $sightline_token_url }}">{{ __('Test connection') }}</button>
+            @endif
+            <div id="sightline-test-result" class="margin-top hidden" role="status" aria-live="polite"></div>
         </div>
     </div>
 </form>
+@if (empty($sightline_problem))
+    <script defer src="{{ $sightline_test_js }}"></script>
+@endif

@@ -48,14 +48,14 @@ final class GrantsTest extends TestCase
             'avatar' => 'https://help.example.com/storage/users/a.png',
             'rooms'  => ['mailbox/1', 'mailbox/1/*', 'mailbox/3', 'mailbox/3/*'],
             'iat'    => 1700000000,
-            'exp'    => 1700000900,
+            'exp'    => 1700000040,
         ], $claims);
     }
 
-    public function testLifetimeIsFifteenMinutes()
+    public function testLifetimeIsFortySecondsSoRevocationTakesEffectWithinAMinute()
     {
         $claims = Grants::claims(1, 'A', null, [1], 100);
-        $this->assertSame(900, $claims['exp'] - $claims['iat']);
+        $this->assertSame(40, $claims['exp'] - $claims['iat']);
     }
 
     public function testNoPhotoMeansNoAvatarClaim()
