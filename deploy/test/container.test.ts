@@ -16,9 +16,10 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { networkInterfaces, tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -211,6 +212,65 @@ describe('deploy/Dockerfile', () => {
       expect(existsSync(join(out, 'dist/cli.js'))).toBe(true)
     })
 
+    it('dist/cli.js is executable and prints the version, as docs/operations.md runs it', async () => {
+      const cli = join(work, 'out/dist/cli.js')
+      expect(statSync(cli).mode & 0o111, 'dist/cli.js has execute bits').toBe(0o111)
+      const { version } = JSON.parse(
+        readFileSync(join(repoRoot, 'packages/relay/package.json'), 'utf8'),
+      ) as { version: string }
+      const { stdout } = await run(cli, ['--version'], { cwd: join(work, 'out') })
+      expect(stdout.trim()).toBe(version)
+      // The docs name the command as it is, and no release that does not exist.
+      const doc = readFileSync(join(repoRoot, 'docs/operations.md'), 'utf8')
+      expect(doc).toContain('/opt/sightline-relay/dist/cli.js --version')
+      expect(doc).toContain('git checkout v<version>')
+      for (const [tag] of doc.matchAll(/\bv\d+\.\d+\.\d+\b/g)) expect(tag).toBe(`v${version}`)
+    })
+
+    it('the `docker run` line of its header starts the relay without a warning, /metrics beyond loopback', async ({
+      onTestFinished,
+    }) => {
+      const text = readFileSync(join(repoRoot, 'deploy/Dockerfile'), 'utf8')
+      const line = /^#\s+(docker run .*)$/m.exec(text)?.[1] ?? ''
+      expect(line).toMatch(/ sightline-relay$/)
+      // What the container's process sees: the image's ENV, then the line's -e flags.
+      const env: Record<string, string> = {}
+      for (const i of runtime.filter((i) => i.keyword === 'ENV')) {
+        for (const pair of i.args.split(/\s+/)) {
+          const [name = '', value = ''] = pair.split('=')
+          env[name] = value
+        }
+      }
+      for (const [, name = '', value = ''] of line.matchAll(/-e (\w+)=(\S+)/g)) env[name] = value
+      expect(env['SIGHTLINE_JWT_SECRET']).toBe('...')
+      env['SIGHTLINE_JWT_SECRET'] = 'container-test-secret-0123456789abcdef'
+      expect(env['HOST']).toBe('0.0.0.0')
+      expect(env['SIGHTLINE_METRICS_HOST']).toBeUndefined()
+      // The line publishes the ports the image listens on (free ones here, the rest as is).
+      expect(line).toContain(`-p 1234:${env['PORT']}`)
+      expect(line).toContain(`:9464:${env['SIGHTLINE_METRICS_PORT']}`)
+      const relay = await startRelayCli({
+        command: process.execPath,
+        args: ['dist/cli.js'],
+        cwd: join(work, 'out'),
+        env: { ...env, PORT: '0', SIGHTLINE_METRICS_PORT: '0' },
+      })
+      onTestFinished(async () => {
+        await relay.stop()
+      })
+      expect(relay.output()).not.toContain('warning')
+      // Prometheus reaches the container from outside its loopback: any address answers.
+      const port = new URL(relay.metricsUrl).port
+      const outside = Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a?.family === 'IPv4' && !a.internal)?.address
+      for (const host of ['127.0.0.1', ...(outside ? [outside] : [])]) {
+        const res = await fetch(`http://${host}:${port}/metrics`)
+        expect(res.status, host).toBe(200)
+      }
+      expect((await fetch(`${relay.httpUrl}/metrics`)).status).toBe(404)
+    })
+
     it('has the files the systemd unit names, when installed at /opt/sightline-relay', () => {
       const unit = readFileSync(join(repoRoot, 'deploy/sightline-relay.service'), 'utf8')
       const paths = [...unit.matchAll(/\/opt\/sightline-relay\/[\w./-]+/g)].map((m) => m[0])
@@ -235,6 +295,8 @@ describe('deploy/Dockerfile', () => {
           doc,
         )?.[1]
       expect(sample, 'the sample env file in docs/operations.md').toBeDefined()
+      // The sample is for a relay behind deploy/nginx.conf, which sets X-Forwarded-For.
+      expect(sample).toMatch(/^SIGHTLINE_TRUST_PROXY=true$/m)
       // A fresh key pair in place of the sample's public key, the line otherwise as written.
       const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
       const jwk = JSON.stringify(await exportJWK(publicKey))

@@ -207,4 +207,16 @@ describe('operators’ kit against a live relay’s /metrics', () => {
       expect(rule.annotations?.summary, rule.alert).toBeTruthy()
     }
   })
+  it('a rule on the blackbox exporter’s probe_success comes with the exporter in the docs', () => {
+    const probed = alertRules().filter((r) => r.expr.includes('probe_success'))
+    if (probed.length === 0) return
+    const doc = readFileSync(join(repoRoot, 'docs/operations.md'), 'utf8')
+    const step = doc.slice(doc.indexOf('**6. Monitoring.**'), doc.indexOf('**Upgrading**'))
+    expect(step).toContain('apt-get install -y prometheus-blackbox-exporter')
+    for (const rule of probed) expect(step).toContain(rule.alert)
+    const scrape = readFileSync(join(repoRoot, 'deploy/prometheus/scrape.example.yml'), 'utf8')
+    const job = /job="([^"]+)"/.exec(probed[0]?.expr ?? '')?.[1]
+    expect(scrape).toContain(`job_name: ${job}`)
+    expect(step).toContain(`\`${job}\``)
+  })
 })

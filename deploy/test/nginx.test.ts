@@ -109,6 +109,46 @@ describe('deploy/nginx.conf', () => {
     expect(stderr).toContain('test is successful')
   })
 
+  /** `nginx -t` on a site config; resolves with nginx's stderr, rejects when the test fails. */
+  const nginxTest = async (site: string) => {
+    const main = writeMainConfig(site)
+    const args = ['-t', '-p', dir, '-e', join(dir, 'logs/error.log'), '-c', main]
+    return (await run(nginx, args, { cwd: dir })).stderr
+  }
+
+  it('fails nginx -t before the certificate exists, so the docs get the certificate first', async () => {
+    await expect(
+      nginxTest(siteConfig().replaceAll(`${dir}/certs/`, `${dir}/missing/`)),
+    ).rejects.toThrow(/fullchain\.pem/)
+    const doc = readFileSync(join(repoRoot, 'docs/operations.md'), 'utf8')
+    const step = doc.slice(doc.indexOf('**5. nginx in front**'), doc.indexOf('**6. Monitoring.**'))
+    const certbot = step.indexOf('certbot certonly --nginx')
+    const copy = step.indexOf('deploy/nginx.conf /etc/nginx/conf.d/')
+    expect(certbot, 'step 5 runs certbot').toBeGreaterThan(0)
+    expect(copy, 'step 5 copies deploy/nginx.conf').toBeGreaterThan(0)
+    expect(certbot, 'certbot runs before nginx.conf is copied in').toBeLessThan(copy)
+  })
+
+  it.each([
+    ['cluster mode, any algorithm', (block: string) => block],
+    [
+      'relays without Redis, one room per relay',
+      (block: string) => block.replace('least_conn;', 'hash $uri consistent;'),
+    ],
+  ])('the two-relay upstream of docs/operations.md passes nginx -t (%s)', async (_, variant) => {
+    const doc = readFileSync(join(repoRoot, 'docs/operations.md'), 'utf8')
+    const block =
+      /<!-- nginx-two-relays:start -->\n```nginx\n([\s\S]*?)```\n<!-- nginx-two-relays:end -->/.exec(
+        doc,
+      )?.[1] ?? ''
+    expect(block).toMatch(/^upstream sightline_relay \{/)
+    expect(block.match(/^\s+server /gm)).toHaveLength(2)
+    const site = siteConfig()
+    const upstream = /^upstream sightline_relay \{[\s\S]*?^\}\n/m
+    expect(site).toMatch(upstream)
+    expect(await nginxTest(site.replace(upstream, variant(block)))).toContain('test is successful')
+  })
+
   describe('in front of a relay', () => {
     let tlsPort = 0
     let relayPort = 0

@@ -5,7 +5,7 @@
  * restart, which is most of the time agents are shown as gone (docs/performance.md, restart).
  * The library entry (`dist/index.js`) stays tsc's output and imports its dependencies as usual.
  */
-import { rmSync } from 'node:fs'
+import { chmodSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -31,3 +31,6 @@ await build({
 })
 // tsc's map of the unbundled file would now describe the wrong code.
 rmSync(`${entry}.map`, { force: true })
+// Executable, so that `dist/cli.js --version` runs as the docs show (tsc writes 0644; the
+// hashbang alone is not enough). `pnpm deploy` and `pnpm pack` keep the mode.
+chmodSync(entry, 0o755)

@@ -77,6 +77,28 @@ async function main(): Promise<void> {
     timeoutMs: config.shutdownTimeoutMs,
     exit: (code) => process.exit(code),
   })
+  stopWhenOrphaned()
+}
+
+/** How often a relay started by a package manager checks that its parent is still there. */
+const PARENT_CHECK_MS = 500
+
+/**
+ * `npx sightline-relay`, `npm exec` and `npm start` run the relay through `sh -c`; a SIGTERM
+ * to npm reaches that shell, which dies without passing it on, and the relay would serve on as
+ * an orphan. So a relay started by a package manager (npm sets npm_lifecycle_event) drains
+ * as on SIGTERM once its parent is gone. Started directly (systemd, Docker, `node
+ * dist/cli.js`), a detached relay is left alone.
+ */
+function stopWhenOrphaned(): void {
+  if (process.env['npm_lifecycle_event'] === undefined) return
+  const parent = process.ppid
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return
+    clearInterval(timer)
+    process.kill(process.pid, 'SIGTERM')
+  }, PARENT_CHECK_MS)
+  timer.unref()
 }
 
 function warn(text: string): void {

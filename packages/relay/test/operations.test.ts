@@ -184,7 +184,7 @@ describe('logs', () => {
 
     const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
     const connected = records.find((r) => r['msg'] === 'connected')
-    expect(connected).toMatchObject({ level: 20, room, sub: 'alice' })
+    expect(connected).toMatchObject({ level: 30, room, sub: 'alice' })
     expect(connected?.['conn']).toMatch(/^c[0-9a-z]+$/)
     const refusal = records.find((r) => r['msg'] === 'refused')
     expect(refusal).toMatchObject({ level: 30, code: 4401, reason: 'bad_token', room })

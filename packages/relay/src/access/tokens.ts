@@ -142,11 +142,11 @@ async function importPublicKey(
   }
   try {
     if (trimmed.startsWith('{')) {
-      const jwk = JSON.parse(trimmed) as JWK
-      const algorithm = configured ?? inferAlgorithm(createPublicKey({ key: jwk, format: 'jwk' }))
+      const jwk = parseJwk(trimmed)
+      const algorithm = pickAlgorithm(createPublicKey({ key: jwk, format: 'jwk' }), configured)
       return { key: await importJWK(jwk, algorithm), algorithm }
     }
-    const algorithm = configured ?? inferAlgorithm(createPublicKey(trimmed))
+    const algorithm = pickAlgorithm(createPublicKey(trimmed), configured)
     return { key: await importSPKI(trimmed, algorithm), algorithm }
   } catch (cause) {
     if (cause instanceof RelayError) throw cause
@@ -187,16 +187,69 @@ export function whatKeyIs(text: string): string | null {
   return null
 }
 
-function inferAlgorithm(key: ReturnType<typeof createPublicKey>): JwtAlgorithm {
+/**
+ * Parses a JWK, saying what went wrong in an operator's terms: the usual mistake is a
+ * double-quoted `.env` value, which keeps the backslashes of `\"` (dotenv expands only `\n`).
+ */
+function parseJwk(text: string): JWK {
+  try {
+    return JSON.parse(text) as JWK
+  } catch (cause) {
+    const escaped = text.includes('\\"')
+    throw new RelayError(
+      RelayErrorCode.Config,
+      `SIGHTLINE_JWT_PUBLIC_KEY / jwtPublicKey is not valid JWK JSON (${(cause as Error).message})${
+        escaped
+          ? '; it holds backslash-escaped quotes (\\"), which a double-quoted .env value keeps (the .env reader unescapes only \\n)'
+          : ''
+      }; write the JWK as one line in single quotes: SIGHTLINE_JWT_PUBLIC_KEY='{"kty":"OKP",...}'`,
+      { cause },
+    )
+  }
+}
+
+/** The algorithm a public key is for, or null for a key the relay cannot use. */
+function algorithmOf(key: ReturnType<typeof createPublicKey>): JwtAlgorithm | null {
   if (key.asymmetricKeyType === 'ed25519') return 'EdDSA'
   if (key.asymmetricKeyType === 'rsa') return 'RS256'
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
     return 'ES256'
   }
-  throw new RelayError(
-    RelayErrorCode.Config,
-    `cannot infer the algorithm of a ${key.asymmetricKeyType} public key; set SIGHTLINE_JWT_ALGORITHM`,
-  )
+  return null
+}
+
+/**
+ * The configured algorithm, checked against the key (jose would only say
+ * ERR_JOSE_NOT_SUPPORTED), or the key's own when none is configured.
+ */
+function pickAlgorithm(
+  key: ReturnType<typeof createPublicKey>,
+  configured: JwtAlgorithm | undefined,
+): JwtAlgorithm {
+  const own = algorithmOf(key)
+  const type = keyTypeName(key)
+  if (own === null) {
+    throw new RelayError(
+      RelayErrorCode.Config,
+      `SIGHTLINE_JWT_PUBLIC_KEY (key type ${type}) is not supported; use an Ed25519 (EdDSA), P-256 (ES256) or RSA (RS256) key`,
+    )
+  }
+  if (configured !== undefined && configured !== own) {
+    throw new RelayError(
+      RelayErrorCode.Config,
+      `SIGHTLINE_JWT_ALGORITHM is ${configured} but SIGHTLINE_JWT_PUBLIC_KEY (key type ${type}) is for ${own}; set SIGHTLINE_JWT_ALGORITHM=${own} (or leave it unset: the key says), or give the public half of the ${configured} key the helpdesk signs with`,
+    )
+  }
+  return own
+}
+
+/** A key type as operators know it: Ed25519, RSA, EC P-256 (prime256v1), ... */
+function keyTypeName(key: ReturnType<typeof createPublicKey>): string {
+  const type = key.asymmetricKeyType ?? 'unknown'
+  if (type === 'ec') return `EC ${key.asymmetricKeyDetails?.namedCurve ?? ''}`.trim()
+  if (type.startsWith('ed') || type.startsWith('x'))
+    return type.charAt(0).toUpperCase() + type.slice(1)
+  return type.toUpperCase()
 }
 
 function describe(error: unknown): string {

@@ -11,6 +11,8 @@ import type { Logger } from 'pino'
 
 /** How long closing waits for Redis to acknowledge QUIT (ms). */
 const CLOSE_WAIT_MS = 500
+/** An error the other connection already logged this recently (ms) is not logged again. */
+const ERROR_REPEAT_MS = 100
 
 /** What the cluster needs from a bus (an in-memory one serves the unit tests). */
 export interface BusTransport {
@@ -39,12 +41,23 @@ export function createRedisTransport(url: string, log: Logger): BusTransport {
     log.info({ connected }, now ? 'bus connected' : 'bus disconnected')
     statusHandler(now)
   }
+  // Both connections fail together when Redis goes away: one line per failure, not one per
+  // connection (the same message from the other connection within ERROR_REPEAT_MS is skipped).
+  let lastError = ''
+  let lastErrorAt = 0
+  const onError = (error: Error) => {
+    const now = Date.now()
+    if (error.message === lastError && now - lastErrorAt < ERROR_REPEAT_MS) return
+    lastError = error.message
+    lastErrorAt = now
+    log.warn({ err: error.message }, 'bus error')
+  }
   for (const client of [pub, sub]) {
     client.on('ready', update)
     client.on('close', update)
     client.on('end', update)
     // Errors surface as reconnections; log them, never crash.
-    client.on('error', (error: Error) => log.warn({ err: error.message }, 'bus error'))
+    client.on('error', onError)
   }
   return {
     get connected() {
