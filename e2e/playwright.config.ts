@@ -47,6 +47,15 @@ export default defineConfig({
       ],
     },
   },
+  // The 10-minute frozen-tab spec (49 agents changing state every second, a flood from one
+  // agent) runs last, alone: its load would otherwise sit beside the 1 s bounds of the others.
+  // Screenshots named as before there were projects (no project name in the file name).
+  snapshotPathTemplate:
+    '{testDir}/{testFileDir}/{testFileName}-snapshots/{arg}{-snapshotSuffix}{ext}',
+  projects: [
+    { name: 'presence', testIgnore: '**/frozen-tab.spec.ts' },
+    { name: 'frozen-tab', testMatch: '**/frozen-tab.spec.ts', dependencies: ['presence'] },
+  ],
   webServer: {
     command:
       'node scripts/build-app.mjs && node --conditions=source --import tsx apps/agent-desk/server/stack-cli.ts',
