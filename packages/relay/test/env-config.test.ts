@@ -142,7 +142,9 @@ describe('public keys', () => {
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
     await expect(
       createRelay({ port: 0, jwtPublicKey: pem, jwtAlgorithm: 'RS256' }),
-    ).rejects.toThrow(/not a usable PEM \(SPKI\) or JWK public key for RS256/)
+    ).rejects.toThrow(
+      /SIGHTLINE_JWT_ALGORITHM is RS256 but SIGHTLINE_JWT_PUBLIC_KEY \(key type Ed25519\) is for EdDSA/,
+    )
     await expect(createRelay({ port: 0, jwtPublicKey: 'nope' })).rejects.toThrow(/not a usable PEM/)
   })
 })
