@@ -1,6 +1,6 @@
 /**
  * "Did you mean ...?": the known name nearest to a mistyped one, by edit distance, when it is
- * near enough to be the likely intent. Used for unknown command-line flags.
+ * near enough to be the likely intent. Used for unknown command-line flags and variables.
  */
 
 /** The candidate nearest to `name`, or null when none is within `maxDistance` edits. */

@@ -5,6 +5,7 @@
  * there), and start-up failures worded as what to do (a port in use names its setting).
  */
 import { isIP } from 'node:net'
+import { nearestName } from './nearest-name.js'
 import type { RelayOptions } from './options.js'
 
 /** Variables named like ours but unknown, each with the nearest known name, if one is close. */
@@ -15,16 +16,7 @@ export function unknownVariables(
   const out: { name: string; suggestion: string | null }[] = []
   for (const name of Object.keys(env)) {
     if (!name.startsWith('SIGHTLINE_') || known.includes(name)) continue
-    let best: string | null = null
-    let bestDistance = Number.POSITIVE_INFINITY
-    for (const candidate of known) {
-      const d = distance(name, candidate)
-      if (d < bestDistance) {
-        best = candidate
-        bestDistance = d
-      }
-    }
-    out.push({ name, suggestion: bestDistance <= Math.max(3, name.length / 4) ? best : null })
+    out.push({ name, suggestion: nearestName(name, known, Math.max(3, name.length / 4)) })
   }
   return out
 }
@@ -77,23 +69,4 @@ export function describeStartError(
 function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true
   return isIP(host) === 4 && host.startsWith('127.')
-}
-
-/** Levenshtein distance (short strings: names of variables). */
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = prev[0] as number
-    prev[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const above = prev[j] as number
-      prev[j] = Math.min(
-        above + 1,
-        (prev[j - 1] as number) + 1,
-        diagonal + (a[i - 1] === b[j - 1] ? 0 : 1),
-      )
-      diagonal = above
-    }
-  }
-  return prev[b.length] as number
 }

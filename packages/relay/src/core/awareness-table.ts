@@ -235,14 +235,8 @@ export class AwarenessTable<O extends AwarenessOwner> {
       const r = this.#records.get(clientId)
       if (r === undefined) continue
       r.owner = null
-      if (r.json !== NULL_STATE) {
-        r.json = NULL_STATE
-        r.activity = null
-        r.clock = this.#next(r)
-        r.seq = ++this.#seq
-        this.#live.delete(clientId)
-        removed.push({ clientId, clock: r.clock, json: NULL_STATE })
-      }
+      const removal = this.#removeState(clientId, r)
+      if (removal !== null) removed.push(removal)
       this.#addReleased(clientId, r.subject)
     }
     return removed
@@ -269,15 +263,7 @@ export class AwarenessTable<O extends AwarenessOwner> {
     r.owner = null
     r.subject = subject
     r.claimedAt = claimedAt
-    let removal: AwarenessEntry | null = null
-    if (r.json !== NULL_STATE) {
-      r.json = NULL_STATE
-      r.activity = null
-      r.clock = this.#next(r)
-      r.seq = ++this.#seq
-      this.#live.delete(clientId)
-      removal = { clientId, clock: r.clock, json: NULL_STATE }
-    }
+    const removal = this.#removeState(clientId, r)
     this.#addReleased(clientId, subject)
     return { from, removal }
   }
@@ -438,6 +424,17 @@ export class AwarenessTable<O extends AwarenessOwner> {
   /** The owner of `clientId`, if any (for tests and logs). */
   ownerOf(clientId: number): O | null {
     return this.#records.get(clientId)?.owner ?? null
+  }
+
+  /** Turns a live state into a removal (a fresh clock, the next change number); null if none. */
+  #removeState(clientId: number, r: AwarenessRecord<O>): AwarenessEntry | null {
+    if (r.json === NULL_STATE) return null
+    r.json = NULL_STATE
+    r.activity = null
+    r.clock = this.#next(r)
+    r.seq = ++this.#seq
+    this.#live.delete(clientId)
+    return { clientId, clock: r.clock, json: NULL_STATE }
   }
 
   #setLive(clientId: number, json: string): void {
