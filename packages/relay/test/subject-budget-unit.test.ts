@@ -36,6 +36,14 @@ describe('SubjectBudgets', () => {
     expect(budgets.size).toBe(1)
   })
 
+  it('an agent with no connection here is not handed a fresh budget on every call', () => {
+    const budgets = new SubjectBudgets(limits)
+    expect(budgets.of('ghost').writeState(burst)).toBe(true)
+    expect(budgets.of('ghost').writeState(100)).toBe(false)
+    budgets.prune(performance.now() + BURST_SECONDS * 1000 + 100)
+    expect(budgets.size).toBe(0)
+  })
+
   it('answers one answer larger than the whole burst when the budget is full, then pays it off', () => {
     const budgets = new SubjectBudgets(DEFAULT_OPTIONS)
     const budget = budgets.join('alice')

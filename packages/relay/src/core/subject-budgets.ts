@@ -124,8 +124,15 @@ export class SubjectBudgets {
     return this.#bySubject.size
   }
 
-  /** The budget of `subject`, who has a connection in the room. */
+  /** The budget of `subject` (who has a connection in the room, or had one lately). */
   of(subject: string): SubjectBudget {
-    return this.#bySubject.get(subject) ?? new SubjectBudget(this.#limits)
+    let budget = this.#bySubject.get(subject)
+    if (budget === undefined) {
+      // Kept like a leaver's (pruned once refilled), never a fresh one per call.
+      budget = new SubjectBudget(this.#limits)
+      budget.leftAt = performance.now()
+      this.#bySubject.set(subject, budget)
+    }
+    return budget
   }
 }
