@@ -4,7 +4,7 @@
  * codes listed in `RetryableCloseCodes`.
  */
 export const CloseCode = Object.freeze({
-  /** Normal closure: the client left or the relay closed a room on purpose. */
+  /** Normal closure: the client left (the relay never sends it). */
   Normal: 1000,
   /** The peer is going away (page unload, process exit). */
   GoingAway: 1001,

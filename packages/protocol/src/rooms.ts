@@ -14,7 +14,7 @@ export const RoomNameLimits = Object.freeze({
   maxSegmentLength: 64,
 })
 
-const SEGMENT = /^[A-Za-z0-9_.-]{1,64}$/
+const SEGMENT = new RegExp(`^[A-Za-z0-9_.-]{1,${RoomNameLimits.maxSegmentLength}}$`)
 
 /** True when `name` is a well-formed room name (see the file header). */
 export function isValidRoomName(name: string): boolean {

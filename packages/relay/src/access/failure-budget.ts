@@ -8,14 +8,12 @@
  * is never held back by it, and other addresses are not affected.
  *
  * Memory: an entry exists only while its bucket is not full; entries that have refilled are
- * dropped by `prune` (the sweep, once a second), and at most `maxAddresses` are kept (past
+ * dropped by `prune` (the sweep, every `sweepIntervalMs`), and at most `maxAddresses` are kept (past
  * that, the oldest entry is dropped: a flood from many addresses forgets some of them, it
  * never grows the map).
  */
 
 /** Failed admissions an address may have in a row before it is refused with 429. */
-import { RefusalReason } from '../refusal.js'
-
 export const FAILED_ADMISSION_BURST = 20
 
 /** Failed admissions per second an address regains (its sustained allowance). */
@@ -23,16 +21,6 @@ export const FAILED_ADMISSION_REFILL_PER_S = 5
 
 /** Addresses tracked at most (about 100 bytes each: ~1 MB). */
 export const MAX_TRACKED_ADDRESSES = 10_000
-
-/**
- * The refusal reason (refusals_total label, refusal log) of an address over its budget.
- * Never a close code: the socket never becomes a WebSocket.
- */
-export const ADDRESS_RATE_LIMITED = RefusalReason.AddressRateLimited
-
-/** The raw answer to an address over its budget. */
-export const RATE_LIMITED_RESPONSE =
-  'HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n'
 
 export interface FailureBudgetInit {
   readonly burst?: number

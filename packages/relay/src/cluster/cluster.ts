@@ -23,7 +23,7 @@
  *   other's messages for its own). It is logged as an error (once per interval), counted, and
  *   /readyz answers 503 until none has come for the node timeout.
  * - Failure: nodes heartbeat every third of `nodeTimeoutMs`; a node silent past it is declared
- *   down and its states removed everywhere (the sweep checks once a second), a goodbye removes
+ *   down and its states removed everywhere (the sweep checks every `sweepIntervalMs`), a goodbye removes
  *   them at once, and a higher epoch of the same node id replaces the former one. A node that
  *   loses the bus drops the others the same way, and on reconnecting publishes its own states
  *   and queries its mailboxes (a resync). Redis pub/sub delivers at most once: the relay's
@@ -43,10 +43,12 @@ import {
   parseRoom,
   readBusMessage,
   roomChannel,
+  type Timer,
 } from '@sightline/protocol'
 import type { Logger } from 'pino'
-import type { Room, RoomHooks, RoomPeer } from '../core/room.js'
-import type { RoomObserver, RoomRegistry } from '../core/room-registry.js'
+import { type Room, type RoomPeer, standInOwner } from '../core/room.js'
+import type { RoomRegistry } from '../core/room-registry.js'
+import type { BusListener } from '../core/room-wiring.js'
 import type { RelayMetrics } from '../ops/metrics.js'
 import type { BusTransport } from './redis-transport.js'
 
@@ -93,7 +95,12 @@ interface PeerNode {
   readonly owner: RoomPeer
 }
 
-export class Cluster implements RoomObserver {
+/**
+ * One node's part of the cluster: the bus listener of its rooms (room-wiring.ts), told by the
+ * registry when rooms come and go (relay-wiring.ts), and the receiver of the other nodes'
+ * messages.
+ */
+export class Cluster implements BusListener<Room> {
   readonly #init: ClusterInit
   readonly #peers = new Map<string, PeerNode>()
   /** Nodes declared down whose return should bring a query for their states. */
@@ -101,18 +108,17 @@ export class Cluster implements RoomObserver {
   /** Rooms held here per bus channel (subscribed while non-empty). */
   readonly #channels = new Map<string, Set<Room>>()
   readonly #subscriptions = new Map<string, Promise<void>>()
-  readonly #hooks: RoomHooks
   #lastHeartbeat = Number.NEGATIVE_INFINITY
   #closing = false
   /** When (monotonic ms) this node last asked for each room or mailbox (pruned by `tick`). */
   readonly #asked = new Map<string, number>()
   /** Asks coalesced into one at the end of their interval. */
-  readonly #askLater = new Map<string, ReturnType<typeof setTimeout>>()
+  readonly #askLater = new Map<string, Timer>()
   /** When (monotonic ms) this node last answered each queried room or mailbox. */
   readonly #answered = new Map<string, number>()
   /** Queried rooms and mailboxes owed an answer (insertion order: oldest first). */
   readonly #owed = new Set<string>()
-  #answerTimer: ReturnType<typeof setTimeout> | null = null
+  #answerTimer: Timer | null = null
   /** The answer byte budget (may go below 0: one large answer is sent, then waited for). */
   #answerBytes = ANSWER_BURST_BYTES
   #answerBytesAt = performance.now()
@@ -124,14 +130,6 @@ export class Cluster implements RoomObserver {
 
   constructor(init: ClusterInit) {
     this.#init = init
-    this.#hooks = Object.freeze({
-      onOwnedStates: (room: Room, states: readonly BusState[]) => {
-        if (!this.#closing) this.#publishStates(room.name, states)
-      },
-      onReply: (room: Room, entryJson: string) => {
-        this.#publish(room.name, { kind: BusKind.Replies, room: room.name, entries: [entryJson] })
-      },
-    })
     init.transport.onMessage((_channel, bytes) => this.#receive(bytes))
     init.transport.onStatus((connected) => {
       if (connected) this.#resync()
@@ -172,23 +170,25 @@ export class Cluster implements RoomObserver {
     return this.#peers.size
   }
 
-  /**
-   * Hooks for a room: rooms of tabs publish their own tabs' states and replies; a mailbox
-   * room's states are summaries every node derives for itself.
-   */
-  hooksFor(name: string): RoomHooks {
-    return parseRoom(name)?.kind === 'mailbox' ? {} : this.#hooks
+  /** States of this node's own tabs in `room` changed: published to the other nodes. */
+  ownStates(room: Room, states: readonly BusState[]): void {
+    if (!this.#closing) this.#publishStates(room.name, states)
+  }
+
+  /** This node's relay wrote a reply entry into `room`'s document: the other nodes append it. */
+  reply(room: Room, entryJson: string): void {
+    this.#publish(room.name, { kind: BusKind.Replies, room: room.name, entries: [entryJson] })
   }
 
   created(room: Room): void {
     const channel = roomChannel(this.#init.prefix, room.name)
     if (channel === null) return
-    let held = this.#channels.get(channel)
-    if (held === undefined) {
-      held = new Set()
-      this.#channels.set(channel, held)
+    let onChannel = this.#channels.get(channel)
+    if (onChannel === undefined) {
+      onChannel = new Set()
+      this.#channels.set(channel, onChannel)
     }
-    held.add(room)
+    onChannel.add(room)
     // Whatever the other nodes hold of it, once the channel listens (late joiner, list page);
     // a room made for states that came with its mailbox's answer needs no query of its own.
     const ask = !this.#adopting
@@ -202,22 +202,22 @@ export class Cluster implements RoomObserver {
 
   deleted(room: Room): void {
     const channel = roomChannel(this.#init.prefix, room.name)
-    const held = channel === null ? undefined : this.#channels.get(channel)
-    if (channel === null || held === undefined) return
-    held.delete(room)
+    const onChannel = channel === null ? undefined : this.#channels.get(channel)
+    if (channel === null || onChannel === undefined) return
+    onChannel.delete(room)
     // The list is gone: the conversations it kept for its summaries go too, if nothing else
     // holds them (each one's `deleted` comes back here).
     if (parseRoom(room.name)?.kind === 'mailbox') {
-      for (const other of [...held]) this.#init.rooms.freeIfIdle(other)
+      for (const other of [...onChannel]) this.#init.rooms.freeIfIdle(other)
     }
-    if (held.size > 0) return
+    if (onChannel.size > 0) return
     this.#channels.delete(channel)
     this.#subscriptions.delete(channel)
     this.#init.transport.unsubscribe(channel)
   }
 
   /**
-   * The sweep's turn (once a second): heartbeat when due, and declare down the nodes silent
+   * The sweep's turn (every `sweepIntervalMs`): heartbeat when due, and declare down the nodes silent
    * past the node timeout.
    */
   tick(now: number = performance.now()): void {
@@ -235,7 +235,7 @@ export class Cluster implements RoomObserver {
     }
     // Rooms whose last local holder's grace ran out while other nodes' states remained.
     for (const room of [...this.#init.rooms.values()]) {
-      if (room.held === 0) this.#init.rooms.freeIfIdle(room)
+      if (room.occupants === 0) this.#init.rooms.freeIfIdle(room)
     }
     for (const [name, at] of this.#asked) {
       if (now - at >= QUERY_INTERVAL_MS) this.#asked.delete(name)
@@ -250,6 +250,7 @@ export class Cluster implements RoomObserver {
    * the closes that follow publish nothing.
    */
   async close(): Promise<void> {
+    if (this.#closing) return
     this.#closing = true
     for (const timer of this.#askLater.values()) clearTimeout(timer)
     this.#askLater.clear()
@@ -430,7 +431,11 @@ export class Cluster implements RoomObserver {
       peer = undefined
     }
     if (peer === undefined) {
-      peer = { epoch, lastSeen: performance.now(), owner: remoteOwner(id, epoch) }
+      peer = {
+        epoch,
+        lastSeen: performance.now(),
+        owner: standInOwner(`node:${id}:${epoch}`, id, true),
+      }
       this.#peers.set(id, peer)
       // Back after we declared it down (a stall, a partition): ask for what it holds.
       if (this.#wasDown.delete(id)) this.#queryAll()
@@ -482,9 +487,8 @@ export class Cluster implements RoomObserver {
         : [this.#init.rooms.get(name)].filter((r): r is Room => r !== undefined)
     let bytes = 0
     for (const room of rooms) {
-      if (room.held === 0 || parseRoom(room.name)?.kind === 'mailbox') continue
-      const states = room.ownStates()
-      if (states.length > 0) bytes += this.#publishStates(room.name, states)
+      if (room.occupants === 0 || parseRoom(room.name)?.kind === 'mailbox') continue
+      bytes += this.#publishOwn(room)
       const entries = room.document.entries()
       if (entries.length > 0) {
         bytes += this.#publish(room.name, { kind: BusKind.Replies, room: room.name, entries })
@@ -520,20 +524,24 @@ export class Cluster implements RoomObserver {
     this.#lastHeartbeat = Number.NEGATIVE_INFINITY
     this.tick()
     this.#queryAll()
-    for (const held of this.#channels.values()) {
-      for (const room of held) {
-        if (parseRoom(room.name)?.kind === 'mailbox') continue
-        const states = room.ownStates()
-        if (states.length > 0) this.#publishStates(room.name, states)
+    for (const onChannel of this.#channels.values()) {
+      for (const room of onChannel) {
+        if (parseRoom(room.name)?.kind !== 'mailbox') this.#publishOwn(room)
       }
     }
+  }
+
+  /** Publishes the live states of this node's own tabs in `room`; returns the bytes. */
+  #publishOwn(room: Room): number {
+    const states = room.ownStates()
+    return states.length > 0 ? this.#publishStates(room.name, states) : 0
   }
 
   /** Asks every node for everything of every room held here (a mailbox at a time). */
   #queryAll(): void {
     const asked = new Set<string>()
-    for (const held of this.#channels.values()) {
-      for (const room of held) {
+    for (const onChannel of this.#channels.values()) {
+      for (const room of onChannel) {
         const parsed = parseRoom(room.name)
         const name = parsed?.kind === 'conversation' ? mailboxRoom(parsed.mailboxId) : room.name
         if (asked.has(name)) continue
@@ -542,15 +550,4 @@ export class Cluster implements RoomObserver {
       }
     }
   }
-}
-
-/** The stand-in owner of one node's tabs' states (never a connection: sends nothing). */
-function remoteOwner(nodeId: string, epoch: number): RoomPeer {
-  return Object.freeze({
-    id: `node:${nodeId}:${epoch}`,
-    subject: '',
-    remote: true,
-    claims: Object.freeze({ sub: '', name: nodeId, rooms: [], exp: Number.POSITIVE_INFINITY }),
-    send() {},
-  })
 }

@@ -14,7 +14,7 @@
  * Every change takes the next number of the room's sequence (`seq`): a reader the room stopped
  * sending to (not reading) catches up with what changed after the number it was held at.
  */
-import type { AwarenessEntry } from '@sightline/protocol'
+import { type AwarenessEntry, sinceToForward } from '@sightline/protocol'
 
 /**
  * Who may own a client ID: a connection, identified by its token subject; or a stand-in for
@@ -94,13 +94,6 @@ export type EntryVerdict = 'write' | 'echo' | 'forged' | 'taken'
 
 export const NULL_STATE = 'null'
 
-/**
- * How far (ms) a tab's `since` may lie from the relay's clock when its activity changes and
- * still be forwarded as it is; beyond, the relay stamps its own clock. About the clock skew
- * of machines kept by NTP, well below how fast a person reacts to "Bob started replying".
- */
-export const SINCE_TOLERANCE_MS = 2000
-
 export interface AwarenessClock {
   /** Wall clock in ms (relay clocks are based on it). */
   wall(): number
@@ -148,17 +141,15 @@ export class AwarenessTable<O extends AwarenessOwner> {
   }
 
   /**
-   * The `since` to forward for a state of `clientId` in `activity` that claims `claimed`:
-   * while the activity stays the same, the one already forwarded (a client cannot move it);
-   * on a change, the claim if it is within SINCE_TOLERANCE_MS of the relay's clock, else the
-   * relay's clock. So a tab cannot put itself first ("started replying" at 0) by more than
-   * the tolerance, and tabs with sane clocks keep the exact value they compare themselves by.
+   * The `since` to forward for a state of `clientId` in `activity` that claims `claimed`: the
+   * rule is `@sightline/protocol` since.ts (a client cannot move it while its activity stays,
+   * nor put itself first by more than the tolerance).
    */
   sinceFor(clientId: number, activity: string, claimed: number): number {
     const r = this.#records.get(clientId)
-    if (r !== undefined && r.json !== NULL_STATE && r.activity === activity) return r.since
-    const now = this.#clock.wall()
-    return Math.abs(claimed - now) <= SINCE_TOLERANCE_MS ? claimed : now
+    const live = r !== undefined && r.json !== NULL_STATE && r.activity !== null
+    const previous = live ? { activity: r.activity as string, since: r.since } : null
+    return sinceToForward(previous, activity, claimed, this.#clock.wall())
   }
 
   /**

@@ -14,29 +14,21 @@
  */
 import { CloseCode, HEARTBEAT_FRAME, isHeartbeatFrame, ReadingDefaults } from '@sightline/protocol'
 import type { Logger } from 'pino'
-import { type RawData, WebSocket } from 'ws'
 import type { ClientAddress } from '../access/client-address.js'
-import type { RelayOptions } from '../config/options.js'
+import { HOLD_BUFFER_BYTES, type RelayOptions } from '../config/options.js'
 import { isRelayError } from '../errors.js'
 import type { RelayMetrics } from '../ops/metrics.js'
 import { closeCodeOf, closeReasonOf, RefusalReason } from '../refusal.js'
+import type { RelaySocket, SocketHandler } from '../transport/relay-socket.js'
 import { refill } from './rate-limit.js'
 import type { HoldMark, PeerClaims, Room, RoomPeer } from './room.js'
 import type { RoomRegistry } from './room-registry.js'
-import type { Corkable, WriteCoalescer } from './write-coalescer.js'
 
 /** Forged writes tolerated per connection before it is closed with 1008. */
 export const MAX_FORGED_WRITES = 10
 
 /** How long a slow consumer closed with 4508 may take to drain before it is dropped (ms). */
 export const SLOW_CONSUMER_DRAIN_MS = 1000
-
-/**
- * Bytes queued in a connection's send buffer past which it is held (sent nothing new until
- * the buffer drains to half of this, then caught up). Small next to `maxSendBufferBytes`: a
- * reader that does not read costs the relay this much memory, not a backlog of history.
- */
-export const HOLD_BUFFER_BYTES = 65_536
 
 /** What a connection enforces on its own traffic (see the options of the same names). */
 export type ConnectionLimits = Pick<
@@ -61,7 +53,8 @@ const NO_METRICS: ConnectionMetrics = Object.freeze({
 
 export interface ConnectionInit {
   readonly id: string
-  readonly ws: WebSocket
+  /** The accepted socket (transport/relay-socket.ts: whatever the socket layer). */
+  readonly socket: RelaySocket
   readonly roomName: string
   readonly claims: PeerClaims
   /** Where it comes from (for its log lines). */
@@ -76,8 +69,6 @@ export interface ConnectionInit {
   readonly limits: ConnectionLimits
   /** Where frames, refusals and close codes are counted. Default: nowhere. */
   readonly metrics?: ConnectionMetrics | undefined
-  /** Coalesces this connection's frames of one event-loop turn into one write. Default: none. */
-  readonly coalescer?: WriteCoalescer | undefined
   /** Called once when the connection has left its room. */
   readonly onGone: (connection: Connection) => void
   /**
@@ -87,7 +78,7 @@ export interface ConnectionInit {
   readonly onReleased?: ((connection: Connection) => void) | undefined
 }
 
-export class Connection implements RoomPeer {
+export class Connection implements RoomPeer, SocketHandler {
   readonly id: string
   readonly claims: PeerClaims
   /** Monotonic ms of the last inbound frame or pong. */
@@ -103,7 +94,7 @@ export class Connection implements RoomPeer {
   #unread = 0
   /** Where it was held, while it is (see the file header); null while it is being sent to. */
   #hold: HoldMark | null = null
-  readonly #ws: WebSocket
+  readonly #socket: RelaySocket
   readonly #rooms: RoomRegistry
   readonly #room: Room
   readonly #onGone: (connection: Connection) => void
@@ -118,7 +109,6 @@ export class Connection implements RoomPeer {
   #budgetAt: number
   readonly #metrics: ConnectionMetrics
   readonly #relayLog: Logger
-  readonly #coalescer: WriteCoalescer | undefined
   readonly #peer: ClientAddress | undefined
   #log: Logger | undefined
   #gone = false
@@ -127,9 +117,8 @@ export class Connection implements RoomPeer {
     this.id = init.id
     this.claims = init.claims
     this.#relayLog = init.log
-    this.#coalescer = init.coalescer
     this.#peer = init.peer
-    this.#ws = init.ws
+    this.#socket = init.socket
     this.#rooms = init.rooms
     this.#onGone = init.onGone
     this.#onReleased = init.onReleased
@@ -138,12 +127,7 @@ export class Connection implements RoomPeer {
     this.#messageTokens = init.limits.messageBurst
     this.#byteTokens = byteBurstOf(init.limits)
     this.#budgetAt = this.lastSeen
-    // Shared listeners (no closures per connection): the socket leads back to its connection.
-    ;(this.#ws as SocketOf<Connection>)[CONNECTION] = this
-    this.#ws.on('message', Connection.#onWsMessage)
-    this.#ws.on('pong', Connection.#onWsPong)
-    this.#ws.on('close', Connection.#onWsClose)
-    this.#ws.on('error', Connection.#onWsError)
+    this.#socket.attach(this)
     this.#room = this.#rooms.join(init.roomName, this)
   }
 
@@ -172,18 +156,17 @@ export class Connection implements RoomPeer {
    * catch-up, which carries the latest state of each.
    */
   send(frame: Uint8Array): void {
-    const ws = this.#ws
     // A heartbeat answer is what the tab's liveness waits for: never held.
     if (frame === HEARTBEAT_FRAME) {
       this.#write(frame)
       return
     }
-    if (ws.readyState !== WebSocket.OPEN || this.#hold !== null) return
+    if (!this.#socket.open || this.#hold !== null) return
     if (
       (this.#acks &&
         this.#unread > 0 &&
         this.#unread + frame.byteLength > ReadingDefaults.unreadHoldBytes) ||
-      ws.bufferedAmount > HOLD_BUFFER_BYTES
+      this.#socket.bufferedAmount > HOLD_BUFFER_BYTES
     ) {
       this.#holdNow()
       return
@@ -208,13 +191,13 @@ export class Connection implements RoomPeer {
       if (this.#acks && quietAfter !== undefined && now - this.lastFrameAt >= quietAfter) {
         this.#holdNow()
       }
-    } else if (!this.#acks && this.#ws.bufferedAmount <= HOLD_BUFFER_BYTES / 2) {
+    } else if (!this.#acks && this.#socket.bufferedAmount <= HOLD_BUFFER_BYTES / 2) {
       this.#catchUp()
     }
   }
 
   #holdNow(): void {
-    this.#hold = this.#room.markHeld()
+    this.#hold = this.#room.markHold()
     if (this.#relayLog.isLevelEnabled('debug')) {
       this.log.debug({ unread: this.#unread }, 'holding a reader that is not reading')
     }
@@ -228,19 +211,19 @@ export class Connection implements RoomPeer {
     this.#unread = 0
     for (const frame of this.#room.catchUp(this, mark, !this.#acks)) this.#write(frame)
     // A catch-up larger than the send buffer bound: this reader cannot keep up at all.
-    if (this.#ws.bufferedAmount > this.#limits.maxSendBufferBytes) {
+    if (this.#socket.bufferedAmount > this.#limits.maxSendBufferBytes) {
       this.close(RefusalReason.SlowConsumer)
     }
   }
 
   #write(frame: Uint8Array): void {
-    const ws = this.#ws
-    if (ws.readyState !== WebSocket.OPEN) return
+    const socket = this.#socket
+    if (!socket.open) return
     // A heartbeat answer is liveness, not something to read.
     if (frame !== HEARTBEAT_FRAME) this.#unread += frame.byteLength
     this.#metrics.frameOut(frame)
-    if (this.#coalescer !== undefined) this.#coalescer.hold(socketOf(ws))
-    ws.send(frame)
+    socket.cork()
+    socket.send(frame)
   }
 
   /** A debug line about this connection (only built when debug is on: the hot path calls it). */
@@ -258,7 +241,7 @@ export class Connection implements RoomPeer {
 
   ping(): void {
     this.pinged = true
-    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.ping()
+    this.#socket.ping()
   }
 
   /**
@@ -272,13 +255,10 @@ export class Connection implements RoomPeer {
       this.log.info({ code, reason, detail }, 'closing connection'),
     )
     this.#leave()
-    if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
-      this.#metrics.closeSent(code)
-      this.#ws.close(code, closeReasonOf(reason, code))
-    }
+    if (this.#socket.close(code, closeReasonOf(reason, code))) this.#metrics.closeSent(code)
     // A reader that does not read will not read the close frame either: drop it soon.
     if (code === CloseCode.SlowConsumer) {
-      setTimeout(() => this.#ws.terminate(), SLOW_CONSUMER_DRAIN_MS).unref()
+      setTimeout(() => this.#socket.terminate(), SLOW_CONSUMER_DRAIN_MS).unref()
     }
   }
 
@@ -289,13 +269,12 @@ export class Connection implements RoomPeer {
       this.#metrics.refused(reason)
     }
     this.#leave()
-    this.#ws.terminate()
+    this.#socket.terminate()
   }
 
   /** Resolves when the socket is closed (for an orderly relay shutdown). */
   closed(): Promise<void> {
-    if (this.#ws.readyState === WebSocket.CLOSED) return Promise.resolve()
-    return new Promise((resolve) => this.#ws.once('close', () => resolve()))
+    return this.#socket.whenClosed()
   }
 
   #seen(now: number = monotonicMs()): void {
@@ -303,29 +282,28 @@ export class Connection implements RoomPeer {
     this.pinged = false
   }
 
-  // Socket listeners shared by every connection (`this` is the socket they are called on).
-  static readonly #onWsMessage = function (this: WebSocket, data: RawData, isBinary: boolean) {
-    connectionOf(this).#onMessage(data, isBinary)
+  // The socket's events (SocketHandler), from the socket layer.
+  socketMessage(bytes: Uint8Array, binary: boolean): void {
+    this.#onMessage(bytes, binary)
   }
 
-  static readonly #onWsPong = function (this: WebSocket) {
-    connectionOf(this).#seen()
+  socketPong(): void {
+    this.#seen()
   }
 
-  static readonly #onWsClose = function (this: WebSocket, code: number) {
-    const c = connectionOf(this)
-    if (c.#relayLog.isLevelEnabled('debug')) c.log.debug({ code }, 'connection closed')
+  socketClosed(code: number): void {
+    if (this.#relayLog.isLevelEnabled('debug')) this.log.debug({ code }, 'connection closed')
     // Closed by the other end, not by us. Only a "going away" close can be the browser
     // closing a resumed frozen tab's socket, which reconnects at once: its live states get
     // the removal grace. Anything else (1000 after leaving, a reset: 1006) is removed now.
-    c.#leave(code === CloseCode.GoingAway)
+    this.#leave(code === CloseCode.GoingAway)
   }
 
-  static readonly #onWsError = function (this: WebSocket, error: Error) {
-    connectionOf(this).log.warn({ err: error.message }, 'socket error')
+  socketError(error: Error): void {
+    this.log.warn({ err: error.message }, 'socket error')
   }
 
-  #onMessage(data: RawData, isBinary: boolean): void {
+  #onMessage(bytes: Uint8Array, isBinary: boolean): void {
     if (this.#gone) return
     const now = monotonicMs()
     this.#seen(now)
@@ -348,7 +326,6 @@ export class Connection implements RoomPeer {
       this.close(RefusalReason.BadFrame, 'text frame')
       return
     }
-    const bytes = toBytes(data)
     this.#metrics.frameIn(bytes)
     this.lastFrameAt = now
     this.#unread = 0
@@ -412,29 +389,10 @@ export function byteBurstOf(
   return Math.max(limits.bytesPerSecond, 2 * limits.maxFrameBytes)
 }
 
-/** Where a socket keeps its connection (one property instead of four closures). */
-const CONNECTION: unique symbol = Symbol('sightline.connection')
-type SocketOf<C> = WebSocket & { [CONNECTION]: C }
-
-function connectionOf(ws: WebSocket): Connection {
-  return (ws as SocketOf<Connection>)[CONNECTION]
-}
-
 /**
  * Monotonic milliseconds as an integer: a small integer field costs no heap number per
  * connection, and the sweep and budgets need no finer clock.
  */
 export function monotonicMs(): number {
   return Math.floor(performance.now())
-}
-
-/** The TCP socket under a `ws` WebSocket (not in ws's typings; set once it is open). */
-function socketOf(ws: WebSocket): Corkable {
-  return (ws as unknown as { _socket: Corkable })._socket
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data)
-  if (data instanceof ArrayBuffer) return new Uint8Array(data)
-  return data
 }

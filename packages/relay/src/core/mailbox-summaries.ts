@@ -25,10 +25,11 @@ import {
   type PresenceState,
   parseRoom,
   readPresenceState,
+  type Timer,
 } from '@sightline/protocol'
 import { NULL_STATE } from './awareness-table.js'
-import type { Room, RoomHooks, RoomPeer } from './room.js'
-import type { RoomObserver } from './room-registry.js'
+import { type Room, standInOwner } from './room.js'
+import type { StatesListener } from './room-wiring.js'
 
 /** Default period (ms) of the summary flush: the most often a list page hears of changes. */
 export const SUMMARY_FLUSH_MS = 100
@@ -59,42 +60,18 @@ export interface MailboxSummariesOptions {
   readonly flushIntervalMs?: number | undefined
 }
 
-const READ_ONLY: RoomHooks = Object.freeze({ clientStates: false })
-const NO_HOOKS: RoomHooks = Object.freeze({})
-
-/** The owner of every summary: not a connection, so nothing ever releases or echoes it. */
-function relayOwner(): RoomPeer {
-  return Object.freeze({
-    id: 'relay',
-    subject: '',
-    claims: Object.freeze({ sub: '', name: 'relay', rooms: [], exp: Number.POSITIVE_INFINITY }),
-    send() {},
-  })
-}
-
 /** Derives conversation summaries into mailbox rooms; one per relay (see the file header). */
-export class MailboxSummaries implements RoomObserver {
+export class MailboxSummaries implements StatesListener<Room> {
   readonly #mailboxes = new Map<string, MailboxEntry>()
   readonly #slotOf = new Map<Room, Slot>()
   readonly #dirty = new Set<Slot>()
-  readonly #owner = relayOwner()
+  /** The owner of every summary: not a connection, so nothing ever releases or echoes it. */
+  readonly #owner = standInOwner('relay', 'relay', false)
   readonly #flushIntervalMs: number
-  readonly #conversationHooks: RoomHooks
-  #timer: ReturnType<typeof setTimeout> | null = null
-  /** Summary frames sent into mailbox rooms since start (one per room per flush). */
-  framesSent = 0
+  #timer: Timer | null = null
 
   constructor(options: MailboxSummariesOptions = {}) {
     this.#flushIntervalMs = options.flushIntervalMs ?? SUMMARY_FLUSH_MS
-    this.#conversationHooks = Object.freeze({
-      onAwarenessChange: (room: Room) => this.#changed(room),
-    })
-  }
-
-  hooksFor(name: string): RoomHooks {
-    const kind = parseRoom(name)?.kind
-    if (kind === 'conversation') return this.#conversationHooks
-    return kind === 'mailbox' ? READ_ONLY : NO_HOOKS
   }
 
   created(room: Room): void {
@@ -163,7 +140,7 @@ export class MailboxSummaries implements RoomObserver {
   }
 
   /** The hot path: called after every awareness change of a conversation room. */
-  #changed(room: Room): void {
+  statesChanged(room: Room): void {
     const slot = this.#slotOf.get(room)
     if (slot !== undefined && slot.mailbox.list !== null) this.#markDirty(slot)
   }
@@ -193,7 +170,6 @@ export class MailboxSummaries implements RoomObserver {
     this.#dirty.clear()
     for (const [list, entries] of frames) {
       list.broadcast(encodeAwarenessFrame(entries), this.#owner)
-      this.framesSent++
     }
   }
 

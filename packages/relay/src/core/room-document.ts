@@ -21,6 +21,7 @@ import {
   REPLIES_KEY,
   type ReplyEntry,
   readReplyEntry,
+  replyEntryKey,
 } from '@sightline/protocol'
 import * as Y from 'yjs'
 import { RelayError, RelayErrorCode } from '../errors.js'
@@ -41,8 +42,8 @@ const EMPTY_STATE_FRAME = encodeSyncStep2Frame(Uint8Array.of(0, 0))
 
 /**
  * The relay-written document's guid. Yjs only reads it for sub-documents, which this never is;
- * without one, every Y.Doc draws a random UUID (0.3 ms of getRandomValues per room, which a
- * restart storm pays for every room at once).
+ * without one, every Y.Doc draws a random UUID, a cost a restart storm pays for every room at
+ * once (figures: docs/performance.md#measurements-behind-code-decisions).
  */
 const DOC_GUID = 'sightline-room'
 
@@ -113,7 +114,7 @@ export class RoomDocument {
    * invalid ones and those already here, keeping the last MAX_REPLIES.
    */
   addEntries(texts: readonly string[]): void {
-    const known = new Set((this.#log?.toArray() ?? []).map(entryKey))
+    const known = new Set((this.#log?.toArray() ?? []).map(replyEntryKey))
     const fresh: ReplyEntry[] = []
     for (const text of texts) {
       let entry: ReplyEntry | null
@@ -122,8 +123,8 @@ export class RoomDocument {
       } catch {
         entry = null
       }
-      if (entry === null || known.has(entryKey(entry))) continue
-      known.add(entryKey(entry))
+      if (entry === null || known.has(replyEntryKey(entry))) continue
+      known.add(replyEntryKey(entry))
       fresh.push(entry)
     }
     if (fresh.length > 0) this.#append(fresh)
@@ -144,16 +145,7 @@ export class RoomDocument {
     return (this.#log?.toArray() ?? []).map((e) => JSON.stringify(e))
   }
 
-  /** Bytes of the whole document encoded (for tests and the benchmark). */
-  get encodedBytes(): number {
-    return this.#doc === null ? 2 : Y.encodeStateAsUpdate(this.#doc).byteLength
-  }
-
   destroy(): void {
     this.#doc?.destroy()
   }
-}
-
-function entryKey(e: ReplyEntry): string {
-  return `${e.at}\u0000${e.userId}\u0000${e.clientId}`
 }

@@ -6,14 +6,16 @@
  * list keeps showing it, while it reconnects). In cluster mode a room left with only other
  * nodes' states is kept only while the observer `keeps` it (see freeIfIdle).
  */
-import { Room, type RoomHooks, type RoomLimits, type RoomPeer } from './room.js'
+import { Room, type RoomLimits, type RoomPeer } from './room.js'
+import type { RoomWiring } from './room-wiring.js'
 
 /**
- * Told when rooms come and go (mailbox-summaries.ts, cluster.ts), and gives each new room its
- * hooks. `observers` combines several.
+ * Told when rooms come and go, and gives each new room its wiring (room-wiring.ts). The
+ * relay's one observer is written out in relay-wiring.ts (`wireRooms`): the mailbox summaries
+ * and, in cluster mode, the cluster, each called by name.
  */
 export interface RoomObserver {
-  hooksFor(name: string): RoomHooks
+  wiringFor(name: string): RoomWiring<Room>
   /** A room was created; no peer has joined it yet. */
   created(room: Room): void
   /** A room was freed (its last peer left). */
@@ -26,28 +28,25 @@ export interface RoomObserver {
   keeps?(room: Room): boolean
 }
 
-/** One observer made of several: hooks merged (none may set the same hook), calls in order. */
-export function observers(...list: RoomObserver[]): RoomObserver {
-  return {
-    hooksFor: (name) => Object.assign({}, ...list.map((o) => o.hooksFor(name))),
-    created: (room) => {
-      for (const o of list) o.created(room)
-    },
-    deleted: (room) => {
-      for (const o of list) o.deleted(room)
-    },
-    keeps: (room) => list.every((o) => o.keeps?.(room) ?? true),
-  }
-}
-
 export class RoomRegistry {
   readonly #rooms = new Map<string, Room>()
   readonly #limits: RoomLimits | undefined
-  readonly #observer: RoomObserver | undefined
+  #observer: RoomObserver | undefined
 
   /** `limits` apply to every room it creates (default: the relay's default options). */
   constructor(limits?: RoomLimits, observer?: RoomObserver) {
     this.#limits = limits
+    this.#observer = observer
+  }
+
+  /**
+   * Sets the observer when it is made after the registry (the cluster needs the registry):
+   * once, before any room exists.
+   */
+  observe(observer: RoomObserver): void {
+    if (this.#observer !== undefined || this.#rooms.size > 0) {
+      throw new Error('the room registry is observed once, before its first room')
+    }
     this.#observer = observer
   }
 
@@ -63,7 +62,7 @@ export class RoomRegistry {
   }
 
   #create(name: string): Room {
-    const room = new Room(name, this.#limits, this.#observer?.hooksFor(name))
+    const room = new Room(name, this.#limits, this.#observer?.wiringFor(name))
     room.onIdle = () => this.#free(room)
     this.#rooms.set(name, room)
     this.#observer?.created(room)
@@ -88,7 +87,7 @@ export class RoomRegistry {
    * other nodes' states its observer does not keep it for (`RoomObserver.keeps`).
    */
   freeIfIdle(room: Room): void {
-    if (room.idle || (room.held === 0 && this.#observer?.keeps?.(room) === false)) {
+    if (room.idle || (room.occupants === 0 && this.#observer?.keeps?.(room) === false)) {
       this.#free(room)
     }
   }
@@ -114,7 +113,7 @@ export class RoomRegistry {
    * still keeps (0 when it does not exist).
    */
   peersIn(name: string): number {
-    return this.#rooms.get(name)?.held ?? 0
+    return this.#rooms.get(name)?.occupants ?? 0
   }
 
   values(): IterableIterator<Room> {

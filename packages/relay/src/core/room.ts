@@ -1,16 +1,18 @@
 /**
- * One room: the connections in it, its awareness table and its relay-written document
- * (room-document.ts). The room forwards bytes: each outgoing frame is encoded once and the
- * same bytes go to every other connection; nothing is echoed to its sender.
+ * One room: a small coordinator over the parts that each do one job.
  *
- * A busy room coalesces (`coalesceWindowMs`, scaled by the room's size: `coalesceWindowOf`):
- * an awareness change goes out at once when the room forwarded none in the last window;
- * otherwise it waits for the window's end, when each receiver gets one frame with every change
- * held meanwhile (the latest per client ID, never its own). Removals take the same path, so
- * nothing overtakes a held change.
+ * | concern | where |
+ * |---|---|
+ * | who is in the room, the removal grace | room-members.ts |
+ * | the states, their clocks and owners | awareness-table.ts |
+ * | admitting a peer's states: ownership, identity, `since`, limits | state-admission.ts |
+ * | forwarding and the window of a busy room | forward-window.ts |
+ * | each agent's budgets | subject-budgets.ts |
+ * | other nodes' states (cluster mode) | remote-states.ts |
+ * | the relay-written document (reply log) | room-document.ts |
+ * | the refresh of states due | refresh-batch.ts |
+ * | what happens after a change is committed | room-wiring.ts |
  *
- * Budgets are per agent (token subject), shared by all its connections in the room
- * (`SubjectBudgets`): the state bytes it writes, and the answer bytes its questions cost.
  * A connection that is not reading (connection.ts) is held: the room gives it a `HoldMark`
  * and, when it reads again, one catch-up (`catchUp`) with what changed after the mark.
  */
@@ -19,18 +21,21 @@ import {
   type BusState,
   encodeAwarenessFrame,
   HEARTBEAT_FRAME,
-  readPresenceState,
   type SightlineClaims,
   SignalKind,
 } from '@sightline/protocol'
 import { DEFAULT_OPTIONS, type RelayOptions, removalGraceOf } from '../config/options.js'
 import { RelayError, RelayErrorCode } from '../errors.js'
 import { RefusalReason } from '../refusal.js'
-import { type AwarenessOwner, AwarenessTable, NULL_STATE } from './awareness-table.js'
-import { checkIdentity } from './identity.js'
+import { AwarenessTable } from './awareness-table.js'
+import { ForwardWindow } from './forward-window.js'
 import { decodeFrame, type ParsedEntry } from './inbound-frame.js'
 import { RefreshBatch } from './refresh-batch.js'
+import { mergeRemote } from './remote-states.js'
 import { isEmptyUpdate, RoomDocument } from './room-document.js'
+import { RoomMembers } from './room-members.js'
+import { type RoomWiring, UNWIRED } from './room-wiring.js'
+import { admitStates, type StateWriter } from './state-admission.js'
 import { SubjectBudgets } from './subject-budgets.js'
 
 /**
@@ -55,12 +60,10 @@ export type RoomLimits = Pick<
 export type PeerClaims = Omit<SightlineClaims, 'rooms'>
 
 /** What a room needs from a connection (or from a stand-in owner: a remote node, the relay). */
-export interface RoomPeer extends AwarenessOwner {
+export interface RoomPeer extends StateWriter {
   readonly id: string
   readonly claims: PeerClaims
   send(frame: Uint8Array): void
-  /** Logs at debug level why something it sent was dropped (never on the hot path otherwise). */
-  debug?(fields: object, message: string): void
   /** True for a stand-in owning the states of another relay node's tabs (cluster mode). */
   readonly remote?: boolean
   /**
@@ -76,6 +79,16 @@ export interface RoomPeer extends AwarenessOwner {
   released?(): void
 }
 
+/**
+ * An owner of states that is not a connection and sends nothing: the relay itself (mailbox
+ * summaries) or, `remote`, another relay node's tabs (cluster mode). It has no subject of its
+ * own (each state's claim carries the agent's) and never expires.
+ */
+export function standInOwner(id: string, name: string, remote: boolean): RoomPeer {
+  const claims = Object.freeze({ sub: '', name, exp: Number.POSITIVE_INFINITY })
+  return Object.freeze({ id, subject: '', remote, claims, send() {} })
+}
+
 /** The result of handling one inbound frame. */
 export interface ReceiveResult {
   /** Entries for client IDs owned by another connection that were not mere echoes. */
@@ -85,7 +98,7 @@ export interface ReceiveResult {
 const NOTHING_FORGED: ReceiveResult = Object.freeze({ forged: 0 })
 
 /**
- * Where a held reader stopped (see `Room.markHeld`): the room's change number and document
+ * Where a held reader stopped (see `Room.markHold`): the room's change number and document
  * version it had been sent, and the client IDs live then (a removal of one whose record has
  * been dropped meanwhile is still owed).
  */
@@ -95,71 +108,64 @@ export interface HoldMark {
   readonly knownLive: ReadonlySet<number>
 }
 
-/** What the relay wants of one room beyond forwarding (mailbox-summaries.ts sets these). */
-export interface RoomHooks {
-  /** Called after the room's awareness states changed and the change was broadcast. */
-  readonly onAwarenessChange?: ((room: Room) => void) | undefined
-  /**
-   * False: a read-only room of relay-owned states (a mailbox list): client awareness entries
-   * are forged writes, signals are refused (4405).
-   */
-  readonly clientStates?: boolean | undefined
-  /**
-   * Cluster mode: the states of this node's own tabs changed (written, or removed: json
-   * "null"), as forwarded to the room. Not called for states applied from other nodes.
-   */
-  readonly onOwnedStates?: ((room: Room, states: readonly BusState[]) => void) | undefined
-  /** Cluster mode: this node's relay wrote a reply entry (its JSON) into the room document. */
-  readonly onReply?: ((room: Room, entryJson: string) => void) | undefined
-}
-
 export class Room {
   readonly name: string
   readonly document: RoomDocument
   readonly awareness = new AwarenessTable<RoomPeer>()
-  readonly #peers = new Set<RoomPeer>()
+  readonly #members: RoomMembers<RoomPeer>
+  readonly #window: ForwardWindow<RoomPeer>
   readonly #limits: RoomLimits
-  /** See `removalGraceOf`; 0 releases at once. */
-  readonly #graceMs: number
-  /**
-   * Peers that left abruptly with live states, and when (monotonic ms) to remove those. One
-   * grace per room, so insertion order is due order.
-   */
-  readonly #leaving = new Map<RoomPeer, number>()
   /** Each agent's budgets in this room, shared by its connections (subject-budgets.ts). */
   readonly #budgets: SubjectBudgets
-  readonly #hooks: RoomHooks
-  /** Awareness changes held for the end of the coalescing window, latest per client ID. */
-  #held: Map<number, HeldChange> | null = null
-  #heldTimer: ReturnType<typeof setTimeout> | null = null
-  /** When (monotonic ms) the room last forwarded awareness changes. */
-  #forwardedAt = Number.NEGATIVE_INFINITY
-  /** The change number (AwarenessTable.seq) every reading peer has been sent up to. */
-  #sentSeq = 0
+  readonly #wiring: RoomWiring<Room>
   /** Rises with every change of the document sent to the room. */
   #docVersion = 0
 
-  constructor(name: string, limits: RoomLimits = DEFAULT_OPTIONS, hooks: RoomHooks = {}) {
+  constructor(
+    name: string,
+    limits: RoomLimits = DEFAULT_OPTIONS,
+    wiring: RoomWiring<Room> = UNWIRED,
+  ) {
     this.name = name
     this.#limits = limits
-    this.#graceMs = removalGraceOf(limits)
-    this.#hooks = hooks
+    this.#wiring = wiring
+    this.#members = new RoomMembers(removalGraceOf(limits))
+    this.#window = new ForwardWindow(
+      this.#members.peers,
+      limits.coalesceWindowMs,
+      () => this.awareness.seq,
+    )
     this.#budgets = new SubjectBudgets(limits)
     // Relay-written changes go to every peer, the one whose signal caused them included.
     this.document = new RoomDocument((frame) => {
       // Counted after the sends: a peer held during them has not had this change.
-      this.broadcast(frame, null)
+      this.#window.broadcast(frame, null)
       this.#docVersion++
     })
   }
 
+  /** Peers connected. */
   get size(): number {
-    return this.#peers.size
+    return this.#members.peers.size
   }
 
-  /** Peers connected plus abrupt leavers whose states are still held (what the room costs). */
-  get held(): number {
-    return this.#peers.size + this.#leaving.size
+  /** Peers connected plus abrupt leavers whose states are still kept (what the room costs). */
+  get occupants(): number {
+    return this.#members.occupants
+  }
+
+  /**
+   * Called once the room has no peer and no state kept for an abrupt leaver, after the last
+   * such state was released by the sweep (the registry frees the room then).
+   */
+  onIdle: (() => void) | undefined
+
+  /**
+   * No peer, no abrupt leaver's state waiting for its grace, and no live state of another
+   * node's tab: the room may be freed.
+   */
+  get idle(): boolean {
+    return this.#members.empty && !this.awareness.hasLiveRemote()
   }
 
   /**
@@ -167,7 +173,7 @@ export class Room {
    * step 1: the relay wants nothing of a client's document.
    */
   join(peer: RoomPeer): void {
-    this.#peers.add(peer)
+    this.#members.join(peer)
     const budget = this.#budgets.join(peer.subject)
     const doc = this.document.fullStateFrame()
     peer.send(doc)
@@ -183,12 +189,32 @@ export class Room {
   }
 
   /**
+   * Removes `peer` and tells everyone else, in one frame, that its states are gone.
+   * `abrupt`: its socket closed without it nulling its states first; then its states stay
+   * for the removal grace (room-members.ts) and the sweep releases them (`releaseDue`).
+   */
+  leave(peer: RoomPeer, abrupt = false): void {
+    const outcome = this.#members.leave(peer, abrupt, this.awareness.ownsLive(peer))
+    if (outcome === 'absent') return
+    this.#budgets.leave(peer.subject)
+    if (outcome === 'release') this.#release(peer)
+  }
+
+  /** Removes, for everyone, the states of peers that left abruptly once their grace is over. */
+  releaseDue(now: number): void {
+    const due = this.#members.takeDue(now)
+    if (due.length === 0) return
+    for (const peer of due) this.#release(peer)
+    if (this.idle) this.onIdle?.()
+  }
+
+  /**
    * `peer` stops being sent anything (it is not reading): what it has been sent so far, to
    * catch it up from (`catchUp`) when it reads again.
    */
-  markHeld(): HoldMark {
+  markHold(): HoldMark {
     return {
-      seq: this.#sentSeq,
+      seq: this.#window.sentSeq,
       docVersion: this.#docVersion,
       knownLive: this.awareness.liveIds(),
     }
@@ -215,108 +241,13 @@ export class Room {
   }
 
   /**
-   * Removes `peer` and tells everyone else, in one frame, that its states are gone. `abrupt`:
-   * its socket closed without it nulling its states first (a browser closing a resumed frozen
-   * tab's socket, a network error); then its states stay for the removal grace, so the same
-   * tab reconnecting at once takes them over (AwarenessTable.classify) and nobody sees it
-   * leave. The sweep removes whatever it still owns afterwards (`releaseDue`).
-   */
-  leave(peer: RoomPeer, abrupt = false): void {
-    if (!this.#peers.delete(peer)) return
-    this.#budgets.leave(peer.subject)
-    if (abrupt && this.#graceMs > 0 && this.awareness.ownsLive(peer)) {
-      this.#leaving.set(peer, performance.now() + this.#graceMs)
-      return
-    }
-    this.#release(peer)
-  }
-
-  /**
-   * Called once the room has no peer and no state held for an abrupt leaver, after the last
-   * such state was released by the sweep (the registry frees the room then).
-   */
-  onIdle: (() => void) | undefined
-
-  /**
-   * No peer, no abrupt leaver's state waiting for its grace, and no live state of another
-   * node's tab: the room may be freed.
-   */
-  get idle(): boolean {
-    return this.#peers.size === 0 && this.#leaving.size === 0 && !this.awareness.hasLiveRemote()
-  }
-
-  /**
    * Applies states of another node's tabs (cluster mode), owned here by `owner`, which stands
-   * for that node: each is re-clocked with this relay's clock and sent to every peer here in
-   * one frame. A state of a client ID a local connection of the same agent owns moves to
-   * `owner` (the tab reconnected to that node: the local connection yields it, and will not
-   * remove it when it goes). A removal only removes what `owner` holds.
-   *
-   * Ownership across nodes: a client ID claimed here by another agent keeps its earlier claim
-   * (`claimWins`: earlier `claimedAt`, ties to the smaller subject). When the claim held here
-   * wins, the remote state is ignored and this node's claim is published again, so the other
-   * node learns it; when the remote claim wins, the local holder gives the ID up (closed with
-   * 4409 if it is a connection here). Every node applies the same rule, so all converge.
+   * for that node (remote-states.ts): the changes go to every peer here in one frame.
    */
   applyRemote(owner: RoomPeer, states: readonly BusState[]): void {
-    const out: AwarenessEntry[] = []
-    let evicted: Set<RoomPeer> | undefined
-    let reassert: BusState[] | undefined
-    for (const incoming of states) {
-      const { clientId, json, subject, claimedAt } = incoming
-      const held = this.awareness.claimOf(clientId)
-      if (held !== undefined && held.subject !== subject) {
-        if (claimWins(held, incoming)) {
-          // Only a claim of this node's own (a tab here, or released here) is ours to repeat.
-          if (!held.remote) {
-            reassert ??= []
-            const { json: heldJson, subject: heldSubject, claimedAt: heldAt } = held
-            reassert.push({ clientId, json: heldJson, subject: heldSubject, claimedAt: heldAt })
-          }
-          continue
-        }
-        const { from, removal } = this.awareness.cede(clientId, subject, claimedAt)
-        if (from !== null && from.remote !== true) {
-          evicted ??= new Set()
-          evicted.add(from)
-        }
-        if (removal !== null && json === NULL_STATE) out.push(removal)
-      }
-      if (json === NULL_STATE) {
-        if (this.awareness.ownerOf(clientId) === owner && this.awareness.isLive(clientId)) {
-          // With its agent's claim: the ID stays that agent's after the removal.
-          out.push(this.awareness.commit(owner, clientId, NULL_STATE, null, 0, subject, claimedAt))
-        }
-        continue
-      }
-      // Another node's periodic republish of a state held here unchanged: nothing to tell
-      // the tabs here (this room's own refresh keeps them from timing it out, batched with
-      // every other state of the room).
-      if (this.awareness.holds(owner, clientId, json)) continue
-      let state: ReturnType<typeof readPresenceState>
-      try {
-        state = readPresenceState(JSON.parse(json))
-      } catch {
-        continue
-      }
-      if (state === null || state.user.id !== subject) continue
-      out.push(
-        this.awareness.commit(
-          owner,
-          clientId,
-          json,
-          state.activity,
-          state.since,
-          subject,
-          claimedAt,
-        ),
-      )
-    }
-    if (reassert !== undefined) this.#hooks.onOwnedStates?.(this, reassert)
-    if (out.length > 0) {
-      this.#forward(out, owner)
-      this.#hooks.onAwarenessChange?.(this)
-    }
+    const { changes, reassert, evicted } = mergeRemote(this.awareness, owner, states)
+    if (reassert !== undefined) this.#wiring.bus?.ownStates(this, reassert)
+    if (changes.length > 0) this.#committed(changes, owner, null)
     if (evicted !== undefined) {
       for (const peer of evicted) peer.evict?.(RefusalReason.ClientIdTaken)
     }
@@ -330,17 +261,6 @@ export class Room {
   /** The live states of this node's own tabs (cluster mode: what another node asks for). */
   ownStates(): BusState[] {
     return this.awareness.liveEntries((owner) => owner.remote !== true)
-  }
-
-  /** Removes, for everyone, the states of peers that left abruptly once their grace is over. */
-  releaseDue(now: number): void {
-    if (this.#leaving.size === 0) return
-    for (const [peer, dueAt] of this.#leaving) {
-      if (dueAt > now) break
-      this.#leaving.delete(peer)
-      this.#release(peer)
-    }
-    if (this.idle) this.onIdle?.()
   }
 
   /**
@@ -397,104 +317,59 @@ export class Room {
     const due = this.awareness.takeDue(refreshIntervalMs)
     if (due.size === 0) return
     const batch = new RefreshBatch(due)
-    for (const peer of this.#peers) {
+    for (const peer of this.#members.peers) {
       const frame = batch.frameFor(peer)
       if (frame !== null) peer.send(frame)
     }
     // Cluster mode: own tabs' states go on the bus again, healing a change the bus lost.
-    const publish = this.#hooks.onOwnedStates
-    if (publish === undefined) return
+    const bus = this.#wiring.bus
+    if (bus === null) return
     const own: BusState[] = []
     for (const [owner, entries] of due) {
       if (owner.remote === true) continue
       for (const e of entries) own.push(this.#busState(e.clientId, e.json))
     }
-    if (own.length > 0) publish(this, own)
+    if (own.length > 0) bus.ownStates(this, own)
   }
 
   /** Sends the same bytes to every connection except `except`. */
   broadcast(frame: Uint8Array, except: unknown): void {
-    for (const peer of this.#peers) if (peer !== except) peer.send(frame)
-  }
-
-  /**
-   * Forwards awareness changes `entries` written by `from` to every other peer: at once when
-   * the room forwarded nothing in the last coalescing window, else at the window's end.
-   */
-  #forward(entries: readonly AwarenessEntry[], from: unknown): void {
-    const windowMs = coalesceWindowOf(this.#limits.coalesceWindowMs, this.#peers.size)
-    if (this.#held === null) {
-      const now = performance.now()
-      const quietFor = now - this.#forwardedAt
-      if (windowMs <= 0 || quietFor >= windowMs) {
-        this.#forwardedAt = now
-        const seq = this.awareness.seq
-        this.broadcast(encodeAwarenessFrame(entries), from)
-        // After the sends: a peer held during them is caught up with these changes too.
-        this.#sentSeq = seq
-        return
-      }
-      this.#held = new Map()
-      // The room as the timer's argument: no closure per room.
-      this.#heldTimer = setTimeout(Room.#flushRoom, windowMs - quietFor, this)
-    }
-    for (const entry of entries) {
-      // Re-inserted so the frame lists changes in the order they were made.
-      this.#held.delete(entry.clientId)
-      this.#held.set(entry.clientId, { entry, from })
-    }
-  }
-
-  static #flushRoom(room: Room): void {
-    room.#flush()
-  }
-
-  /** The window ended: one frame per receiver with every held change but its own. */
-  #flush(): void {
-    const held = this.#held
-    this.#held = null
-    this.#heldTimer = null
-    if (held === null || held.size === 0) return
-    this.#forwardedAt = performance.now()
-    const seq = this.awareness.seq
-    const changes = [...held.values()]
-    const writers = new Set(changes.map((c) => c.from))
-    const all = encodeAwarenessFrame(changes.map((c) => c.entry))
-    for (const peer of this.#peers) {
-      if (!writers.has(peer)) {
-        peer.send(all)
-        continue
-      }
-      const others = changes.filter((c) => c.from !== peer).map((c) => c.entry)
-      if (others.length > 0) peer.send(encodeAwarenessFrame(others))
-    }
-    this.#sentSeq = seq
+    this.#window.broadcast(frame, except)
   }
 
   /** Frees the room (its last peer left): states kept for abrupt leavers go with it. */
   destroy(): void {
-    if (this.#heldTimer !== null) clearTimeout(this.#heldTimer)
-    this.#held = null
-    this.#heldTimer = null
-    for (const peer of this.#leaving.keys()) peer.released?.()
-    this.#leaving.clear()
+    this.#window.stop()
+    for (const peer of this.#members.takeAllLeaving()) peer.released?.()
     this.document.destroy()
+  }
+
+  /**
+   * The one place a committed change of the room's states goes on (room-wiring.ts): forwarded
+   * to the peers but `from`; then, for a change of this node's own tabs (`own`: their client
+   * IDs and JSON), to the bus; then to the summaries.
+   */
+  #committed(
+    changes: readonly AwarenessEntry[],
+    from: RoomPeer,
+    own: readonly { readonly clientId: number; readonly json: string }[] | null,
+  ): void {
+    this.#window.forward(changes, from)
+    const bus = this.#wiring.bus
+    if (bus !== null && own !== null && own.length > 0) {
+      bus.ownStates(
+        this,
+        own.map((s) => this.#busState(s.clientId, s.json)),
+      )
+    }
+    this.#wiring.summaries?.statesChanged(this)
   }
 
   /** Releases what `peer` owns; one frame of removals (fresh clocks) to everyone else. */
   #release(peer: RoomPeer): void {
     const removed = this.awareness.release(peer)
     peer.released?.()
-    if (removed.length > 0) {
-      this.#forward(removed, peer)
-      if (peer.remote !== true) {
-        this.#hooks.onOwnedStates?.(
-          this,
-          removed.map((e) => this.#busState(e.clientId, NULL_STATE)),
-        )
-      }
-      this.#hooks.onAwarenessChange?.(this)
-    }
+    if (removed.length > 0) this.#committed(removed, peer, peer.remote === true ? null : removed)
   }
 
   /** A state of this room as the bus carries it, with its claim. */
@@ -521,7 +396,7 @@ export class Room {
    * after that per agent (subject-budgets.ts); more are dropped (a flood).
    */
   #receiveSignal(peer: RoomPeer, kind: SignalKind): void {
-    if (this.#hooks.clientStates === false) {
+    if (!this.#wiring.clientStates) {
       throw new RelayError(RelayErrorCode.ReadOnly, 'signals are not taken in a mailbox room')
     }
     if (kind !== SignalKind.ReplySent) return
@@ -539,99 +414,22 @@ export class Room {
         ? { userId: sub, name, clientId }
         : { userId: sub, name, avatar, clientId },
     )
-    this.#hooks.onReply?.(this, JSON.stringify(entry))
+    this.#wiring.bus?.reply(this, JSON.stringify(entry))
   }
 
+  /** An awareness frame from a peer: admitted (state-admission.ts), charged, committed. */
   #receiveAwareness(peer: RoomPeer, entries: readonly ParsedEntry[]): ReceiveResult {
     // Every entry in a room of relay-owned states is an attempt to write someone else's.
-    if (this.#hooks.clientStates === false) {
+    if (!this.#wiring.clientStates) {
       peer.debug?.({ entries: entries.length, why: 'mailbox rooms are read-only' }, 'state dropped')
       return { forged: entries.length }
     }
-    // What is forwarded is what was validated: one entry per client ID and frame (a
-    // y-protocols update never repeats one; the last-wins reading of 600 copies is not
-    // something to check once and forward 600 times). A tab's own update has one entry:
-    // nothing to look for, nothing allocated.
-    if (entries.length > 1 && new Set(entries.map((e) => e.clientId)).size < entries.length) {
-      throw new RelayError(
-        RelayErrorCode.BadFrame,
-        'malformed frame: client ID twice in one update',
-      )
-    }
-    let forged = 0
-    const writes: { clientId: number; json: string; activity: string | null; since: number }[] = []
-    let introduced: Set<number> | undefined
-    /** The writer's own entries whose `since` the relay changed: it must learn the value. */
-    let corrected: AwarenessEntry[] | undefined
-    let stateBytes = 0
-    for (const entry of entries) {
-      if (Buffer.byteLength(entry.json) > this.#limits.maxStateBytes) {
-        throw new RelayError(RelayErrorCode.StateTooLarge, 'awareness state too large')
-      }
-      const verdict = this.awareness.classify(peer, entry)
-      if (verdict === 'taken') {
-        throw new RelayError(
-          RelayErrorCode.ClientIdTaken,
-          'awareness client ID claimed by another agent in this room',
-        )
-      }
-      if (verdict === 'forged') {
-        forged++
-        peer.debug?.(
-          { clientId: entry.clientId, why: 'client ID of another agent' },
-          'state dropped',
-        )
-      }
-      if (verdict !== 'write') continue
-      let json = entry.json
-      let activity: string | null = null
-      let since = 0
-      if (json !== NULL_STATE) {
-        const check = checkIdentity(entry.value, peer.claims)
-        if (!check.ok && check.reason === 'mismatch') {
-          throw new RelayError(
-            RelayErrorCode.IdentityMismatch,
-            'awareness state names another user',
-          )
-        }
-        if (check.ok) {
-          // "Started replying first" is ordered by `since`: checked against the relay's clock.
-          activity = check.state.activity
-          since = this.awareness.sinceFor(entry.clientId, activity, check.state.since)
-          // Forwarded as validated: the parsed value written out again, so each key once (the
-          // last, as checked), no `__proto__`, and the relay's `since`.
-          json = forwardedJson(entry.value, since)
-          if (check.state.since !== since) {
-            // With the writer's own clock: y-protocols ignores it (not newer than its own
-            // state); the Sightline client reads the corrected `since` from it.
-            corrected ??= []
-            corrected.push({ clientId: entry.clientId, clock: entry.clock, json })
-          }
-          stateBytes += json.length
-        } else {
-          // Not a presence state (yet): never forwarded; it withdraws what its owner had set.
-          json = NULL_STATE
-          peer.debug?.(
-            {
-              clientId: entry.clientId,
-              why: 'not a complete presence state (user, activity, away, since)',
-            },
-            'state dropped',
-          )
-        }
-      }
-      if (json === NULL_STATE && !this.awareness.isLive(entry.clientId)) continue
-      if (this.awareness.ownerOf(entry.clientId) !== peer) {
-        introduced ??= new Set()
-        introduced.add(entry.clientId)
-        if (
-          this.awareness.ownedCount(peer) + introduced.size >
-          this.#limits.maxClientIdsPerConnection
-        )
-          throw new RelayError(RelayErrorCode.TooManyClientIds, 'too many awareness client IDs')
-      }
-      writes.push({ clientId: entry.clientId, json, activity, since })
-    }
+    const { writes, corrected, forged, stateBytes } = admitStates(
+      this.awareness,
+      peer,
+      entries,
+      this.#limits,
+    )
     if (stateBytes > 0 && !this.#budgets.of(peer.subject).writeState(stateBytes)) {
       throw new RelayError(
         RelayErrorCode.SubjectRateLimited,
@@ -639,67 +437,12 @@ export class Room {
       )
     }
     if (writes.length > 0) {
-      const out = writes.map((e) =>
-        this.awareness.commit(peer, e.clientId, e.json, e.activity, e.since),
+      const changes = writes.map((w) =>
+        this.awareness.commit(peer, w.clientId, w.json, w.activity, w.since),
       )
-      this.#forward(out, peer)
+      this.#committed(changes, peer, writes)
       if (corrected !== undefined) peer.send(encodeAwarenessFrame(corrected))
-      this.#hooks.onOwnedStates?.(
-        this,
-        writes.map((w) => this.#busState(w.clientId, w.json)),
-      )
-      this.#hooks.onAwarenessChange?.(this)
     }
     return forged === 0 ? NOTHING_FORGED : { forged }
   }
-}
-
-/**
- * Whether the claim held here beats `incoming` for the same client ID: the earlier claim
- * wins, ties go to the smaller subject, so every node decides alike.
- */
-export function claimWins(
-  held: { readonly subject: string; readonly claimedAt: number },
-  incoming: { readonly subject: string; readonly claimedAt: number },
-): boolean {
-  if (held.claimedAt !== incoming.claimedAt) return held.claimedAt < incoming.claimedAt
-  return held.subject < incoming.subject
-}
-
-/**
- * Rooms of this many peers or more hold changes for the whole coalescing window; a smaller
- * room for a share that falls with the square of its size: a forward costs one write per
- * receiver, and how often changes collide within a window grows with the number of writers,
- * so what holding saves grows with both while its price (latency) does not. A room of 50
- * holds 50 ms (with the default window) and costs at most about 1,000 writes per second;
- * a room of 10 holds 2 ms, one of 5 holds 0.5 ms (in effect only what one event-loop turn
- * brings), so small rooms, the common case, forward at once.
- */
-export const FULL_WINDOW_PEERS = 50
-
-/** The window (ms) a room of `peers` holds changes for, `windowMs` being the configured one. */
-export function coalesceWindowOf(windowMs: number, peers: number): number {
-  const share = Math.min(peers, FULL_WINDOW_PEERS) / FULL_WINDOW_PEERS
-  return windowMs * share * share
-}
-
-/** An awareness change waiting for the end of its room's coalescing window. */
-interface HeldChange {
-  readonly entry: AwarenessEntry
-  /** Who wrote it (a peer, or a remote node's stand-in): it is not sent back there. */
-  readonly from: unknown
-}
-
-/**
- * The JSON the relay forwards for a validated state `value` (as parsed: duplicate keys
- * already resolved to the last, which is what was checked) with `since` set: written out
- * again, never the sender's bytes, and without any `__proto__` key (a reader that builds
- * objects by assignment would take it for the prototype).
- */
-export function forwardedJson(value: unknown, since: number): string {
-  return JSON.stringify({ ...(value as Record<string, unknown>), since }, dropProto)
-}
-
-function dropProto(key: string, value: unknown): unknown {
-  return key === '__proto__' ? undefined : value
 }

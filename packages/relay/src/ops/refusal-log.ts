@@ -1,7 +1,6 @@
 /**
- * Refusal log lines, aggregated per reason and interval. A flood of bad upgrades (2,249 bad
- * tokens a second were measured: 34k log lines in 15 s, the relay at 90 % CPU, most of it
- * logging) must not cost a line each. Per kind ("refused" before admission, "closed" for an
+ * Refusal log lines, aggregated per reason and interval. A flood of bad upgrades must not
+ * cost a line each (docs/performance.md, "Measurements behind code decisions"). Per kind ("refused" before admission, "closed" for an
  * admitted connection) and reason:
  *
  * - the first one in an interval is logged in full at once (the caller writes its line);

@@ -1,5 +1,5 @@
 /**
- * Coalesces a connection's writes within one event-loop turn into one system call.
+ * The cork: a connection's writes within one event-loop turn leave in one system call.
  *
  * `ws` writes each frame as header + payload between `cork()` and `uncork()` of its socket, so
  * every frame costs one `writev` (and on loopback or LAN, one TCP segment). In a busy room a
@@ -7,6 +7,9 @@
  * of the hot room showed most of the relay's time in those `writev` calls. Here a socket is
  * corked on its first frame of a turn and uncorked, for all sockets at once, in one
  * `setImmediate`: the same bytes and frames leave in one `writev`, at most one turn later.
+ *
+ * (Not to be confused with a room's window, which holds awareness changes for tens of ms and
+ * merges them: forward-window.ts. The cork merges nothing and delays by one turn.)
  */
 
 /** A socket that can be corked (a `net.Socket`). */
@@ -15,18 +18,18 @@ export interface Corkable {
   uncork(): void
 }
 
-export class WriteCoalescer {
+export class TurnCork {
   #corked = new Set<Corkable>()
-  readonly #flush = () => {
+  readonly #uncorkAll = () => {
     const corked = this.#corked
     this.#corked = new Set()
     for (const socket of corked) socket.uncork()
   }
 
   /** Corks `socket` until the end of this event-loop turn (once per turn); call before a write. */
-  hold(socket: Corkable): void {
+  cork(socket: Corkable): void {
     if (this.#corked.has(socket)) return
-    if (this.#corked.size === 0) setImmediate(this.#flush)
+    if (this.#corked.size === 0) setImmediate(this.#uncorkAll)
     socket.cork()
     this.#corked.add(socket)
   }
