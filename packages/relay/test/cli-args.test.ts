@@ -174,4 +174,17 @@ describe('command line', () => {
     expect(JSON.stringify(logged)).not.toContain('top-secret')
     expect(logged['pingIntervalMs']).toBe(7500)
   })
+
+  it('redacts the password of the Redis URL in the configuration it logs', () => {
+    for (const url of [
+      'redis://relay:hunter2-pass@127.0.0.1:6379',
+      'redis-cluster://:hunter2-pass@10.0.0.1:7000,10.0.0.2:7000',
+    ]) {
+      const logged = redactedOptions(
+        run(['--jwt-secret', 'top-secret-value-1234567890-abcdef', '--redis-url', url]).options,
+      )
+      expect(JSON.stringify(logged)).not.toContain('hunter2')
+      expect(logged['redisUrl']).toContain('***@')
+    }
+  })
 })

@@ -1,5 +1,5 @@
 /**
- * The command line of `sightline-relay`, derived from ENV_VARIABLES: every environment variable
+ * The command line of `sightline-relay`, derived from the settings table: every environment variable
  * has exactly one flag (`SIGHTLINE_PING_INTERVAL_MS` -> `--ping-interval-ms`, `PORT` ->
  * `--port`), and `--help` lists them with the docs of the settings table. Adding a variable
  * to the settings table therefore adds its flag and its help line. The one thing added here is
@@ -10,10 +10,12 @@
  * in one place (parseRelayEnv) and a flag overrides its variable.
  */
 
+import { redact } from '../cluster/redis-url.js'
 import { isRelayError, RelayError, RelayErrorCode } from '../errors.js'
-import { ENV_VARIABLES, type EnvConfig, parseRelayEnv, type VariableDoc } from './env-config.js'
+import { ENV_VARIABLES, type EnvConfig, parseRelayEnv } from './env-config.js'
 import { nearestName } from './nearest-name.js'
-import { DEFAULT_OPTIONS, type RelayOptions } from './options.js'
+import { allowedOf, defaultText, type Setting } from './option-table.js'
+import type { RelayOptions } from './options.js'
 
 /** Width `--help` is wrapped to. */
 export const HELP_WIDTH = 80
@@ -53,6 +55,7 @@ export const HELP_GROUPS: readonly {
       'SIGHTLINE_METRICS_HOST',
       'SIGHTLINE_METRICS_PORT',
       'SIGHTLINE_SHUTDOWN_TIMEOUT_MS',
+      'SIGHTLINE_TRANSPORT',
     ],
   },
   {
@@ -100,12 +103,12 @@ export const HELP_GROUPS: readonly {
 /** Title of the section holding variables that no group names. */
 export const OTHER_GROUP = 'Other settings'
 
-/** One command-line flag and the environment variable it stands for. */
+/** One command-line flag: its name and the row of the variable it stands for. */
 export interface Flag {
   /** Without the leading dashes, e.g. `ping-interval-ms`. */
   readonly name: string
   readonly variable: string
-  readonly doc: VariableDoc
+  readonly setting: Setting
 }
 
 /** What the command line asks for. */
@@ -126,7 +129,11 @@ export function flagName(variable: string): string {
 
 /** Every flag, in table order. */
 export function flags(): readonly Flag[] {
-  return ENV_VARIABLES.map(({ variable, doc }) => ({ name: flagName(variable), variable, doc }))
+  return ENV_VARIABLES.map((setting) => ({
+    name: flagName(setting.variable),
+    variable: setting.variable,
+    setting,
+  }))
 }
 
 /**
@@ -147,7 +154,7 @@ export function parseCommandLine(argv: readonly string[], env: Env): CliCommand 
     if (value === undefined) {
       const next = argv[i + 1]
       if (next === undefined || next.startsWith('--')) {
-        fail(`--${flag.name} needs a value${allowedText(flag.doc)}`)
+        fail(`--${flag.name} needs a value${allowedText(flag.setting)}`)
       }
       value = next
       i++
@@ -182,10 +189,11 @@ export function helpText(version: string): string {
     lines.push('', `${group.title}:`)
     for (const f of group.flags) {
       lines.push(`  --${f.name} <value>`)
-      const parts = [f.variable, f.doc.description, f.doc.allowed].filter(Boolean)
-      const fallback = defaultOf(f.doc)
+      const parts = [f.variable, f.setting.description, allowedOf(f.setting.kind)].filter(Boolean)
+      const fallback = defaultText(f.setting)
       if (fallback !== undefined) parts.push(`default ${fallback}`)
-      if (f.doc.secret) parts.push('prefer the variable: flags are visible to other users in ps')
+      if (f.setting.secret)
+        parts.push('prefer the variable: flags are visible to other users in ps')
       lines.push(...wrap(parts.join('; '), '      '))
     }
   }
@@ -196,7 +204,9 @@ export function helpText(version: string): string {
     '  -v, --version    print the version and exit',
     '',
     ...wrap(
-      'HTTP: GET /healthz (alive), GET /readyz (200 ready, 503 draining), GET /metrics ' +
+      'HTTP: GET /healthz (alive), GET /readyz (200 ready; 503 with the reason while ' +
+        'draining and, in cluster mode, while the bus is down or another node uses this ' +
+        'node id), GET /metrics ' +
         '(Prometheus; on SIGHTLINE_METRICS_PORT when set). Clients connect to ' +
         'ws://HOST:PORT/<room> with the token as the WebSocket subprotocol ' +
         'sightline.token.<jwt> (kept out of proxy logs; docs/integration.md).',
@@ -257,28 +267,22 @@ function unknownArgument(arg: string, names: readonly string[]): string {
  */
 export function redactedOptions(options: RelayOptions): Record<string, unknown> {
   const secret = new Set(
-    flags().flatMap((f) => (f.doc.secret && f.doc.option ? [f.doc.option] : [])),
+    flags().flatMap((f) => (f.setting.secret && f.setting.option ? [f.setting.option] : [])),
   )
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(options)) {
     if (key === 'logger' || value === undefined) continue
-    out[key] = secret.has(key as keyof RelayOptions) ? '[redacted]' : value
+    if (secret.has(key)) out[key] = '[redacted]'
+    // A Redis URL may carry a password (redis://user:password@host).
+    else if (key === 'redisUrl' && typeof value === 'string') out[key] = redact(value)
+    else out[key] = value
   }
   return out
 }
 
-/** The default shown for a variable: its own, or its relay option's in DEFAULT_OPTIONS. */
-export function defaultOf(doc: VariableDoc): string | number | undefined {
-  if (doc.default !== undefined) return doc.default
-  if (doc.option === undefined) return undefined
-  const value = DEFAULT_OPTIONS[doc.option]
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-    ? String(value)
-    : undefined
-}
-
-function allowedText(doc: VariableDoc): string {
-  return doc.allowed ? ` (${doc.allowed})` : ''
+function allowedText(setting: Setting): string {
+  const allowed = allowedOf(setting.kind)
+  return allowed ? ` (${allowed})` : ''
 }
 
 /** Rewrites `NAME` to `--flag (NAME)` for every variable that came from a flag. */

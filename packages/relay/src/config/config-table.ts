@@ -1,10 +1,11 @@
 /**
- * The configuration table of the docs (README.md, docs/operations.md), generated from
- * ENV_VARIABLES like `--help`, so the docs cannot drift from the code: a test compares the table
+ * The configuration table of the docs (README.md, docs/operations.md, packages/relay/README.md),
+ * generated from the settings table like `--help`, so the docs cannot drift from the code: a test compares the table
  * between the `config-table` markers of each doc with this, and
  * `npx tsx packages/relay/scripts/config-table.ts --write` rewrites them.
  */
-import { defaultOf, flags } from './cli-args.js'
+import { flags } from './cli-args.js'
+import { allowedOf, defaultText } from './option-table.js'
 
 export const CONFIG_TABLE_START = '<!-- config-table:start -->'
 export const CONFIG_TABLE_END = '<!-- config-table:end -->'
@@ -13,10 +14,11 @@ export const CONFIG_TABLE_END = '<!-- config-table:end -->'
 export function configTable(): string {
   const rows = ['| variable | flag | option | default | meaning |', '|---|---|---|---|---|']
   for (const f of flags()) {
-    const fallback = defaultOf(f.doc)
-    const meaning = [f.doc.description, f.doc.allowed].filter(Boolean).join('; ')
+    const { option, description, kind } = f.setting
+    const fallback = defaultText(f.setting)
+    const meaning = [description, allowedOf(kind)].filter(Boolean).join('; ')
     rows.push(
-      `| \`${f.variable}\` | \`--${f.name}\` | ${f.doc.option ? `\`${f.doc.option}\`` : '–'} | ${fallback === undefined ? '–' : `\`${fallback}\``} | ${meaning.replaceAll('|', '\\|')} |`,
+      `| \`${f.variable}\` | \`--${f.name}\` | ${option ? `\`${option}\`` : '–'} | ${fallback === undefined ? '–' : `\`${fallback}\``} | ${meaning.replaceAll('|', '\\|')} |`,
     )
   }
   return rows.join('\n')

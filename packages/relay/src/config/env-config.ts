@@ -6,7 +6,7 @@
  */
 import type { LevelWithSilent } from 'pino'
 import { RelayError, RelayErrorCode } from '../errors.js'
-import { allowedOf, parseSetting, SETTINGS, type Setting } from './option-table.js'
+import { parseSetting, SETTINGS, type Setting, settingNamed } from './option-table.js'
 import { type RelayOptions, resolveOptions, withDefaults } from './options.js'
 
 export { LOG_LEVELS } from './option-table.js'
@@ -14,7 +14,7 @@ export { LOG_LEVELS } from './option-table.js'
 /** What the CLI needs from the environment: relay options plus the log level. */
 export interface EnvConfig {
   readonly options: RelayOptions
-  /** `SIGHTLINE_LOG_LEVEL`, default `info`. */
+  /** `SIGHTLINE_LOG_LEVEL` (unset: `DEFAULT_LOG_LEVEL`). */
   readonly logLevel: LevelWithSilent
   /** `SIGHTLINE_SHUTDOWN_TIMEOUT_MS`: bound on the CLI's exit after a signal. */
   readonly shutdownTimeoutMs: number
@@ -23,49 +23,17 @@ export interface EnvConfig {
 type Env = Readonly<Record<string, string | undefined>>
 
 /**
- * What `--help`, the flags and the start-up config log know about a variable (its row of the
- * settings table), kept beside its variable in ENV_VARIABLES.
+ * Every environment variable of the relay, in table order: the rows of the settings table
+ * themselves (flags, `--help` and the start-up checks read them from here).
  */
-export type VariableDoc = {
-  /** One line: what the variable does. */
-  readonly description?: string
-  /** The relay option it sets; its default is then read from DEFAULT_OPTIONS. */
-  readonly option?: keyof RelayOptions
-  /** Default for variables that are not relay options. */
-  readonly default?: string | number
-  /** Values allowed. */
-  readonly allowed?: string
-  /** Never logged, and discouraged as a flag (visible to other users in `ps`). */
-  readonly secret?: boolean
-}
-
-function docOf(s: Setting): VariableDoc {
-  const d: { -readonly [K in keyof VariableDoc]: VariableDoc[K] } = { description: s.description }
-  if (s.option !== undefined) d.option = s.option
-  else if (s.default !== undefined) d.default = s.default as string | number
-  const allowed = allowedOf(s.kind)
-  if (allowed !== undefined) d.allowed = allowed
-  if (s.secret) d.secret = true
-  return d
-}
-
-/** One environment variable: its name and what `--help`, the flags and the config log say of it. */
-export interface EnvVariable {
-  readonly variable: string
-  readonly doc: VariableDoc
-}
-
-/** Every environment variable of the relay, in table order. Flags and `--help` derive from it. */
-export const ENV_VARIABLES: readonly EnvVariable[] = Object.freeze(
-  SETTINGS.map((s) => Object.freeze({ variable: s.variable, doc: docOf(s) })),
-)
-
-const cliDefault = (variable: string) => SETTINGS.find((s) => s.variable === variable)?.default
+export const ENV_VARIABLES: readonly Setting[] = SETTINGS
 
 /** Default of `SIGHTLINE_LOG_LEVEL`. */
-export const DEFAULT_LOG_LEVEL = cliDefault('SIGHTLINE_LOG_LEVEL') as LevelWithSilent
+export const DEFAULT_LOG_LEVEL: LevelWithSilent = settingNamed('SIGHTLINE_LOG_LEVEL').default
 /** Default of `SIGHTLINE_SHUTDOWN_TIMEOUT_MS`: the CLI exits this long after a signal at most. */
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = cliDefault('SIGHTLINE_SHUTDOWN_TIMEOUT_MS') as number
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS: number = settingNamed(
+  'SIGHTLINE_SHUTDOWN_TIMEOUT_MS',
+).default
 
 /**
  * Reads relay options from `env` (e.g. `process.env`). Throws a RelayError with code
@@ -83,7 +51,7 @@ export function parseRelayEnv(env: Env): EnvConfig {
   }
   if (messages.length > 0) throw new RelayError(RelayErrorCode.Config, messages.join('; '))
   const partial: Record<string, unknown> = {}
-  for (const s of SETTINGS) if (s.option !== undefined) partial[s.option] = values[s.variable]
+  for (const s of SETTINGS) if ('option' in s) partial[s.option] = values[s.variable]
   return {
     options: resolveOptions(withDefaults(partial as Partial<RelayOptions>)),
     logLevel: (values['SIGHTLINE_LOG_LEVEL'] as LevelWithSilent | undefined) ?? DEFAULT_LOG_LEVEL,

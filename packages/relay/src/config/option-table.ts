@@ -1,13 +1,18 @@
 /**
  * The one table of the relay's settings. Each row is one environment variable: the
  * `createRelay` option it sets (if any), what it accepts (kind, unit, bounds), its default
- * and one line of meaning. Everything else derives from it: `DEFAULT_OPTIONS` and
- * `resolveOptions` (options.ts), the environment schema (env-config.ts), the command-line
- * flags and `--help` (cli-args.ts) and the generated tables in the docs (config-table.ts).
- * To add a setting, add its row here and its field (with a docblock) to `RelayOptions`.
+ * and one line of meaning. Everything else derives from it, by value or by type: the types of
+ * `RelayOptions` and `DEFAULT_OPTIONS` (relay-options.ts, options.ts), `resolveOptions`, the
+ * environment (env-config.ts), the command-line flags and `--help` (cli-args.ts) and the
+ * generated tables in the docs (config-table.ts). To add a setting, add its row here and the
+ * option's meaning (no default, no number: those are here) to `RelayOptions`'s docblocks.
  */
 import { LivenessDefaults } from '@sightline/protocol'
-import { JWT_ALGORITHMS, type RelayOptions } from './relay-options.js'
+import { REDIS_URL_ALLOWED, redisUrlProblem } from '../cluster/redis-url.js'
+
+/** Public-key algorithms the relay accepts; the one in use is pinned, never read from a token. */
+export const JWT_ALGORITHMS = Object.freeze(['EdDSA', 'ES256', 'RS256'] as const)
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number]
 
 export const LOG_LEVELS = Object.freeze([
   'fatal',
@@ -19,18 +24,34 @@ export const LOG_LEVELS = Object.freeze([
   'silent',
 ] as const)
 
+/**
+ * Bytes queued in a connection's send buffer past which it is held (sent nothing new until
+ * the buffer drains to half of this, then caught up). Small next to `maxSendBufferBytes`: a
+ * reader that does not read costs the relay this much memory, not a backlog of history. Not
+ * a setting; it lives here because the description of `SIGHTLINE_MAX_SEND_BUFFER_BYTES`
+ * names it (core/connection.ts applies it).
+ */
+export const HOLD_BUFFER_BYTES = 65_536
+
+export type IntegerKind = {
+  readonly type: 'integer'
+  readonly unit: string
+  readonly min: number
+  readonly max?: number
+}
 export type SettingKind =
-  | { readonly type: 'integer'; readonly unit: string; readonly min: number; readonly max?: number }
+  | IntegerKind
   | { readonly type: 'text' }
   | { readonly type: 'flag' }
   | { readonly type: 'oneOf'; readonly values: readonly string[] }
   | { readonly type: 'origins' }
   | { readonly type: 'url'; readonly schemes: readonly string[] }
+  | { readonly type: 'redisUrl' }
 
 export interface Setting {
   readonly variable: string
   /** The `createRelay` option it sets; none for the CLI's own (log level, shutdown timeout). */
-  readonly option?: keyof RelayOptions
+  readonly option?: string
   readonly kind: SettingKind
   /** Default when unset; none: unset means "off" or "derived" (said in `description`). */
   readonly default?: string | number | boolean
@@ -40,17 +61,18 @@ export interface Setting {
   readonly secret?: boolean
 }
 
-const ms = (min: number, max?: number): SettingKind =>
+const ms = (min: number, max?: number): IntegerKind =>
   max === undefined
     ? { type: 'integer', unit: 'number of milliseconds', min }
     : { type: 'integer', unit: 'number of milliseconds', min, max }
-const count = (unit: string, min: number, max?: number): SettingKind =>
+const count = (unit: string, min: number, max?: number): IntegerKind =>
   max === undefined ? { type: 'integer', unit, min } : { type: 'integer', unit, min, max }
-const PORT: SettingKind = { type: 'integer', unit: 'port number', min: 0, max: 65_535 }
-const TEXT: SettingKind = { type: 'text' }
-const FLAG: SettingKind = { type: 'flag' }
+const PORT: IntegerKind = { type: 'integer', unit: 'port number', min: 0, max: 65_535 }
+const TEXT = { type: 'text' } as const
+const FLAG = { type: 'flag' } as const
+const KiB = (bytes: number) => `${bytes / 1024} KiB`
 
-export const SETTINGS: readonly Setting[] = Object.freeze([
+export const SETTINGS = Object.freeze([
   {
     variable: 'HOST',
     option: 'host',
@@ -273,8 +295,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     option: 'maxSendBufferBytes',
     kind: count('number of bytes', 1024),
     default: 1_048_576,
-    description:
-      'bytes a single catch-up may queue for a reader before it is closed (4508); a reader that does not read is held at 64 KiB, not closed',
+    description: `bytes a single catch-up may queue for a reader before it is closed (4508); a reader that does not read is held at ${KiB(HOLD_BUFFER_BYTES)}, not closed`,
   },
   {
     variable: 'SIGHTLINE_ALLOWED_ORIGINS',
@@ -297,10 +318,18 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     description: 'behind a trusted proxy: log X-Forwarded-For (last entry) and X-Request-Id',
   },
   {
+    variable: 'SIGHTLINE_TRANSPORT',
+    option: 'transport',
+    kind: { type: 'oneOf', values: ['ws', 'uws'] },
+    default: 'ws',
+    description:
+      'socket layer: ws, or uws (uWebSockets.js, installed separately: less memory per connection)',
+  },
+  {
     variable: 'SIGHTLINE_REDIS_URL',
     option: 'redisUrl',
-    kind: { type: 'url', schemes: ['redis:', 'rediss:'] },
-    description: 'cluster mode: Redis shared by the relay nodes (redis://host:port)',
+    kind: { type: 'redisUrl' },
+    description: 'cluster mode: the Redis, or Redis Cluster, shared by the relay nodes',
   },
   {
     variable: 'SIGHTLINE_NODE_ID',
@@ -322,7 +351,48 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     default: 3000,
     description: 'cluster mode: a node silent this long is declared down, its tabs removed',
   },
-] satisfies Setting[])
+] as const satisfies readonly Setting[])
+
+/** One row of the table, as written (its literal types). */
+export type SettingRow = (typeof SETTINGS)[number]
+type OptionRow = Extract<SettingRow, { readonly option: string }>
+/** The `createRelay` options the table sets. */
+export type OptionName = OptionRow['option']
+/** The options with a default: always set in resolved options. */
+export type DefaultedOption = Extract<OptionRow, { readonly default: unknown }>['option']
+
+/** The type of the values a kind accepts. */
+export type ValueOfKind<K> = K extends { readonly type: 'integer' }
+  ? number
+  : K extends { readonly type: 'flag' }
+    ? boolean
+    : K extends { readonly type: 'oneOf'; readonly values: readonly (infer V)[] }
+      ? V
+      : K extends { readonly type: 'origins' }
+        ? readonly string[]
+        : string
+
+/** Each option's value type, from its row's kind. */
+export type OptionValues = { readonly [R in OptionRow as R['option']]: ValueOfKind<R['kind']> }
+
+/** The default of every option that has one, typed by its kind. */
+export type OptionDefaults = { readonly [K in DefaultedOption]: OptionValues[K] }
+
+/** Variables whose default is not a value of their kind (none, or the build fails below). */
+type MisfitDefault = SettingRow extends infer R
+  ? R extends { readonly variable: infer V; readonly kind: infer K; readonly default: infer D }
+    ? D extends ValueOfKind<K>
+      ? never
+      : V
+    : never
+  : never
+const defaultsFitTheirKinds: [MisfitDefault] extends [never] ? true : MisfitDefault = true
+void defaultsFitTheirKinds
+
+/** A row's default as the docs and `--help` show it, if it has one. */
+export function defaultText(setting: Setting): string | undefined {
+  return setting.default === undefined ? undefined : String(setting.default)
+}
 
 /** What a setting accepts, in words (for `--help`, errors and the docs). */
 export function allowedOf(kind: SettingKind): string | undefined {
@@ -339,14 +409,25 @@ export function allowedOf(kind: SettingKind): string | undefined {
       return 'comma-separated origins (scheme://host[:port])'
     case 'url':
       return `a ${kind.schemes.map((s) => `${s}//`).join(' or ')} URL`
+    case 'redisUrl':
+      return REDIS_URL_ALLOWED
     case 'text':
       return undefined
   }
 }
 
+/** The row of `variable`, with its literal types (so `.default` has its own type). */
+export function settingNamed<V extends SettingRow['variable']>(
+  variable: V,
+): Extract<SettingRow, { readonly variable: V }> {
+  const row = SETTINGS.find((s) => s.variable === variable)
+  if (row === undefined) throw new Error(`no setting ${variable}`)
+  return row as Extract<SettingRow, { readonly variable: V }>
+}
+
 /** The setting of `option`, if it has one. */
-export function settingOf(option: keyof RelayOptions): Setting | undefined {
-  return SETTINGS.find((s) => s.option === option)
+export function settingOf(option: string): Setting | undefined {
+  return SETTINGS.find((s) => 'option' in s && s.option === option)
 }
 
 /**
@@ -388,6 +469,11 @@ export function parseSetting(setting: Setting, raw: string | undefined): unknown
     case 'url':
       if (problemOf(setting.kind, value) !== null) throw bad()
       return value
+    case 'redisUrl': {
+      const problem = redisUrlProblem(value)
+      if (problem !== null) throw new Error(`${setting.variable} ${problem}`)
+      return value
+    }
     case 'text':
       return raw
   }
@@ -428,6 +514,8 @@ export function problemOf(kind: SettingKind, value: unknown): string | null {
       }
       return kind.schemes.includes(url.protocol) ? null : `must be ${article(kind)}`
     }
+    case 'redisUrl':
+      return typeof value === 'string' ? redisUrlProblem(value) : `must be ${REDIS_URL_ALLOWED}`
     case 'text':
       return typeof value === 'string' ? null : 'must be a string'
   }

@@ -4,20 +4,23 @@
  * variable of each option come from the one table of settings (option-table.ts).
  */
 import { RelayError, RelayErrorCode } from '../errors.js'
-import { problemOf, SETTINGS, settingOf } from './option-table.js'
+import { type OptionDefaults, problemOf, SETTINGS, settingOf } from './option-table.js'
 import type { RelayOptions } from './relay-options.js'
 
-export { normalizeOrigin } from './option-table.js'
+export { HOLD_BUFFER_BYTES, normalizeOrigin, type OptionDefaults } from './option-table.js'
 export { JWT_ALGORITHMS, type JwtAlgorithm, type RelayOptions } from './relay-options.js'
 
-/** The default of every option that has one (from the settings table). */
-export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze(
+/**
+ * The default of every option that has one, read from the settings table: its type lists
+ * exactly those options (`OptionDefaults`, derived from the table's rows).
+ */
+export const DEFAULT_OPTIONS: OptionDefaults = Object.freeze(
   Object.fromEntries(
     SETTINGS.flatMap((s) =>
-      s.option !== undefined && s.default !== undefined ? [[s.option, s.default]] : [],
+      'option' in s && 'default' in s ? [[s.option, s.default] as const] : [],
     ),
-  ) as unknown as RelayOptions,
-)
+  ),
+) as OptionDefaults
 
 /** Shortest HS256 secret accepted, in bytes (RFC 7518 3.2: at least the hash size). */
 export const MIN_JWT_SECRET_BYTES = 32
@@ -52,7 +55,7 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
     throw new RelayError(RelayErrorCode.Config, message)
   }
   for (const setting of SETTINGS) {
-    if (setting.option === undefined) continue
+    if (!('option' in setting)) continue
     const value = o[setting.option]
     if (value === undefined) continue
     const problem = problemOf(setting.kind, value)
@@ -65,7 +68,7 @@ export function resolveOptions(options: Partial<RelayOptions> = {}): RelayOption
 }
 
 /** `VARIABLE (value)`, for relation messages. */
-function named(o: RelayOptions, option: keyof RelayOptions): string {
+function named(o: RelayOptions, option: keyof RelayOptions & string): string {
   return `${settingOf(option)?.variable ?? option} (${String(o[option])})`
 }
 
@@ -95,7 +98,7 @@ export function checkRelations(o: RelayOptions, fail: (message: string) => void)
   if (o.refreshIntervalMs + o.sweepIntervalMs >= AWARENESS_OUTDATED_TIMEOUT_MS) {
     fail(
       `${named(o, 'refreshIntervalMs')} + ${named(o, 'sweepIntervalMs')} must stay below ` +
-        '30000 (peers drop states silent for 30 s)',
+        `${AWARENESS_OUTDATED_TIMEOUT_MS} (peers drop states silent for ${AWARENESS_OUTDATED_TIMEOUT_MS / 1000} s)`,
     )
   }
   if (o.redisUrl !== undefined && o.nodeTimeoutMs + o.sweepIntervalMs > o.livenessTimeoutMs) {
