@@ -22,14 +22,13 @@ export interface ReplyEditorOptions {
   readonly send: (body: string) => Promise<void>
 }
 
-export function createReplyEditor({ client, send }: ReplyEditorOptions): ReplyEditor {
+/** The editor's elements: the widget's warning and notice, the text box and its buttons. */
+function editorParts(client: PresenceClient) {
   const warning = h('sightline-reply-warning')
   warning.client = client
   warning.composing = false
   const notice = h('sightline-replied-notice', { 'data-testid': 'replied-notice-host' })
   notice.client = client
-  const confirm = createSendConfirm()
-
   const textarea = h('textarea', {
     'data-testid': 'reply-editor',
     'aria-label': text.reply,
@@ -57,6 +56,13 @@ export function createReplyEditor({ client, send }: ReplyEditorOptions): ReplyEd
     { type: 'button', class: 'primary', 'data-testid': 'reply-open' },
     text.reply,
   )
+  return { warning, notice, textarea, error, sendButton, closeButton, form, openButton }
+}
+
+export function createReplyEditor({ client, send }: ReplyEditorOptions): ReplyEditor {
+  const parts = editorParts(client)
+  const { warning, notice, textarea, error, sendButton, closeButton, form, openButton } = parts
+  const confirm = createSendConfirm()
 
   function setOpen(open: boolean) {
     form.hidden = !open

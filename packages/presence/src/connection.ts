@@ -1,13 +1,22 @@
 /**
- * One tab's connection to a relay room: the socket's lifecycle as one state machine. Keeping
- * it alive is `liveness.ts`'s job, refreshing its token `handover.ts`'s.
+ * One tab's connection to a relay room: the sockets' lifecycle as one state machine. Keeping
+ * it alive is `liveness.ts`'s job; when to refresh the token, `handover.ts`'s.
  *
- *   phase        status                       left by
- *   idle         closed                       start() -> opening
- *   opening      connecting | reconnecting    open -> open; close, or no open in time -> waiting
- *   open         connected once admitted      close, bad frame, silence -> waiting
- *   waiting      connecting | reconnecting    backoff over (with a fresh token if asked) -> opening
- *   (any)        closed                       stop(), or a refusal -> idle
+ *   phase         status                      left by
+ *   idle          closed                      start() -> opening
+ *   opening       connecting | reconnecting   open -> open; close, or no open in time -> waiting
+ *   open          connected once admitted     a fresh token -> handing-over;
+ *                                             close, bad frame, silence -> waiting
+ *   handing-over  connected                   the new socket's heartbeat answered -> open (on it);
+ *                                             it closes before taking over -> open (the old);
+ *                                             it closes after, or the old one fails -> waiting
+ *   waiting       connecting | reconnecting   backoff over (with a fresh token if asked) -> opening
+ *   (any)         closed                      stop(), or a refusal -> idle
+ *
+ * Handing over: a second socket opens with the fresh token; once open, this tab's state goes
+ * on it (the relay lets a connection of the same agent take its client ID over) with a
+ * heartbeat, and frames go there from then on (`tookOverAt`); the relay's heartbeat answer on
+ * it says the takeover was processed, and the old socket is closed. Presence never drops.
  *
  * `waiting` is the backoff before the next attempt; `reconnecting` rather than `connecting`
  * once the relay has admitted this tab at least once. A socket opens before the relay has
@@ -26,6 +35,7 @@ import {
   ReadingDefaults,
   roomBaseUrl,
   roomUrl,
+  type Timer,
   tokenSubprotocols,
 } from '@sightline/protocol'
 import { backoffDelay } from './backoff.js'
@@ -109,8 +119,6 @@ export function createConnection(
   return new RelayConnection(config, handlers)
 }
 
-type Timer = ReturnType<typeof setTimeout>
-
 /** What to do once the backoff is over. */
 type NextAttempt = 'retry' | 'refresh-token'
 
@@ -131,6 +139,15 @@ type Phase =
   | { readonly name: 'idle' }
   | { readonly name: 'opening'; readonly socket: WebSocketLike }
   | { readonly name: 'open'; readonly socket: WebSocketLike }
+  | {
+      readonly name: 'handing-over'
+      /** The socket that owns this tab's state until the new one took over. */
+      readonly socket: WebSocketLike
+      /** The socket opened with the fresh token. */
+      readonly next: WebSocketLike
+      /** When `next` opened and this tab's state was sent on it; null while it opens. */
+      readonly tookOverAt: number | null
+    }
   | { readonly name: 'waiting'; readonly timer: Timer; readonly next: NextAttempt }
 
 class RelayConnection implements Connection {
@@ -179,8 +196,8 @@ class RelayConnection implements Connection {
         wallNow: config.wallNow ?? (() => Date.now()),
       },
       {
-        isOpen: () => this.#phase.name === 'open',
-        open: (token) => this.#newSocket(token),
+        canHandOver: () => this.#phase.name === 'open',
+        handOver: (token) => this.#handOver(token),
         onError: (error) => handlers.error(error),
       },
     )
@@ -193,16 +210,17 @@ class RelayConnection implements Connection {
   }
 
   send(frame: Uint8Array): boolean {
-    // Once a handover socket has taken over this tab's state, frames go there.
-    const handover = this.#handover.openedAt !== null ? this.#handover.socket : null
-    return this.#sendOn(handover?.readyState === OPEN ? handover : this.#openSocket(), frame)
+    // Once the new socket has taken over this tab's state, frames go there.
+    const phase = this.#phase
+    const next = phase.name === 'handing-over' && phase.tookOverAt !== null ? phase.next : null
+    return this.#sendOn(next?.readyState === OPEN ? next : this.#openSocket(), frame)
   }
 
   probe(): void {
     const phase = this.#phase
     if (phase.name === 'idle') return
     this.#handover.refreshIfOverdue()
-    if (phase.name === 'open') {
+    if (phase.name === 'open' || phase.name === 'handing-over') {
       this.#liveness.restartGrace(true)
     } else if (phase.name === 'waiting') {
       clearTimeout(phase.timer)
@@ -283,20 +301,51 @@ class RelayConnection implements Connection {
     )
   }
 
-  /** The handover socket confirmed its takeover: it becomes the connection's socket. */
+  /** open -> handing-over: a second socket with the fresh `token`. */
+  #handOver(token: string): void {
+    if (this.#phase.name !== 'open') return
+    const next = this.#newSocket(token)
+    this.#phase = { name: 'handing-over', socket: this.#phase.socket, next, tookOverAt: null }
+  }
+
+  /** handing-over: the new socket opened; this tab's state and a heartbeat go on it. */
+  #tookOver(next: WebSocketLike): void {
+    const phase = this.#phase
+    if (phase.name !== 'handing-over') return
+    const now = this.#now()
+    this.#phase = { ...phase, tookOverAt: now }
+    this.handlers.open((frame) => next.send(sendable(frame)))
+    next.send(sendable(HEARTBEAT_FRAME))
+    this.#liveness.setDeadline(now + this.config.livenessTimeoutMs)
+  }
+
+  /** handing-over -> open: the relay confirmed the takeover; the old socket is closed. */
   #handedOver(): void {
-    const old = this.#phase.name === 'open' ? this.#phase.socket : null
-    const socket = this.#handover.complete()
-    if (socket === null) return
-    this.#phase = { name: 'open', socket }
-    if (old !== null) closeDetached(old, CloseCode.Normal)
+    const phase = this.#phase
+    if (phase.name !== 'handing-over') return
+    this.#phase = { name: 'open', socket: phase.next }
+    closeDetached(phase.socket, CloseCode.Normal)
+    this.#handover.handedOver()
     this.#liveness.setDeadline(null)
     this.#liveness.restartGrace()
   }
 
+  /** handing-over: the new socket closed. */
+  #handOverClosed(code: number, reason: string | undefined): void {
+    const phase = this.#phase
+    if (phase.name !== 'handing-over') return
+    if (phase.tookOverAt !== null) {
+      // It had taken over this tab's state, which the relay has now removed: start over.
+      this.#lose(code, 'retry', reason)
+      return
+    }
+    this.#phase = { name: 'open', socket: phase.socket }
+    this.#handover.handOverFailed()
+  }
+
   /** opening | open -> waiting (then opening again), or -> idle when the relay refused us. */
   #lose(code: number, action: CloseAction, reason?: string): void {
-    const wasOpen = this.#phase.name === 'open' || this.#handover.openedAt !== null
+    const wasOpen = this.#phase.name === 'open' || this.#phase.name === 'handing-over'
     const beforeAdmission = this.#phase.name === 'opening' || !this.#admitted
     this.#admitted = false
     this.#closeSockets(code === CloseCode.BadFrame ? CloseCode.BadFrame : CloseCode.Normal)
@@ -355,8 +404,10 @@ class RelayConnection implements Connection {
 
   // --- sockets -----------------------------------------------------------------------------
 
+  /** The socket that owns this tab's state while connected (the old one while handing over). */
   #openSocket(): WebSocketLike | null {
-    return this.#phase.name === 'open' ? this.#phase.socket : null
+    const phase = this.#phase
+    return phase.name === 'open' || phase.name === 'handing-over' ? phase.socket : null
   }
 
   #sendOn(socket: WebSocketLike | null, frame: Uint8Array): boolean {
@@ -384,26 +435,26 @@ class RelayConnection implements Connection {
     return socket
   }
 
-  /** The socket of the current phase (opening or open), if any. */
+  /** The socket of the current phase (opening, open, or the old one handing over), if any. */
   #current(): WebSocketLike | null {
     const phase = this.#phase
-    return phase.name === 'opening' || phase.name === 'open' ? phase.socket : null
+    return phase.name === 'opening' || phase.name === 'open' || phase.name === 'handing-over'
+      ? phase.socket
+      : null
+  }
+
+  /** The socket being handed over to, if any. */
+  #next(): WebSocketLike | null {
+    return this.#phase.name === 'handing-over' ? this.#phase.next : null
   }
 
   #onOpen(socket: WebSocketLike): void {
-    if (this.#phase.name === 'opening' && socket === this.#phase.socket) {
-      this.#opened(socket)
-    } else if (socket === this.#handover.socket) {
-      const now = this.#now()
-      this.#handover.opened(now)
-      this.handlers.open((frame) => socket.send(sendable(frame)))
-      socket.send(sendable(HEARTBEAT_FRAME))
-      this.#liveness.setDeadline(now + this.config.livenessTimeoutMs)
-    }
+    if (this.#phase.name === 'opening' && socket === this.#phase.socket) this.#opened(socket)
+    else if (socket === this.#next()) this.#tookOver(socket)
   }
 
   #onMessage(socket: WebSocketLike, event: MessageEventLike): void {
-    const fromHandover = socket === this.#handover.socket
+    const fromHandover = socket === this.#next()
     if (socket !== this.#current() && !fromHandover) return
     this.#liveness.received()
     if (!fromHandover) this.#attempt = 0 // the relay accepted us: a healthy connection
@@ -413,7 +464,9 @@ class RelayConnection implements Connection {
     if (isHeartbeatFrame(frame)) {
       // Our heartbeat follows our state on the socket: answered, so the state was accepted.
       this.#takenInARow = 0
-      if (fromHandover && this.#handover.openedAt !== null) this.#handedOver()
+      if (fromHandover && this.#phase.name === 'handing-over' && this.#phase.tookOverAt !== null) {
+        this.#handedOver()
+      }
       return
     }
     this.#unacked += frame.byteLength
@@ -432,9 +485,8 @@ class RelayConnection implements Connection {
   }
 
   #onClose(socket: WebSocketLike, code: number, reason: string | undefined): void {
-    if (socket === this.#handover.socket) {
-      // It had taken over this tab's state, which the relay has now removed: start over.
-      if (this.#handover.closed()) this.#lose(code, 'retry', reason)
+    if (socket === this.#next()) {
+      this.#handOverClosed(code, reason)
       return
     }
     if (socket !== this.#current()) return
@@ -445,8 +497,10 @@ class RelayConnection implements Connection {
   #closeSockets(code: number): void {
     const current = this.#current()
     if (current !== null) closeDetached(current, code)
-    const handover = this.#handover.drop()
-    if (handover !== null) closeDetached(handover, code)
+    const next = this.#next()
+    if (next === null) return
+    closeDetached(next, code)
+    this.#handover.handOverAbandoned()
   }
 
   // --- environment and status --------------------------------------------------------------

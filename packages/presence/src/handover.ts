@@ -1,22 +1,25 @@
 /**
- * Token refresh without a gap in presence. Ahead of the token's `exp` the client asks the
- * host for a new token and opens a second socket with it. Once that socket is open, the owner
- * sends this tab's state on it (the relay lets a connection of the same subject take over its
- * client ID) and a heartbeat; when the relay's heartbeat answer arrives on the new socket the
- * relay has processed the takeover, and the old socket is closed. Presence never drops.
+ * The token's lifecycle: when to refresh it, asking the host app for a new one (with backoff
+ * when that fails), and the token the next socket opens with.
  *
- * While the connection is not open, a fresh token is only stored: the next (re)connect uses it.
+ * Ahead of the token's `exp` a fresh token is fetched; while the connection is open the
+ * connection then hands over to a second socket opened with it (the `handing-over` phase of
+ * connection.ts, which owns both sockets): presence never drops. While the connection is not
+ * open, a fresh token is only stored: the next (re)connect uses it.
  */
+import { MAX_TIMEOUT, type Timer } from '@sightline/protocol'
 import { backoffDelay } from './backoff.js'
 import { PresenceError } from './errors.js'
 import { refreshDelay, tokenExpiry } from './token.js'
-import type { WebSocketLike } from './websocket-like.js'
 
 export interface HandoverHost {
-  /** Whether the connection is open now, so that a handover can take place. */
-  readonly isOpen: () => boolean
-  /** Opens a socket with `token` whose events the host routes back here. */
-  readonly open: (token: string) => WebSocketLike
+  /** Whether the connection is open (and not handing over already): a handover can start. */
+  readonly canHandOver: () => boolean
+  /**
+   * Opens a second socket with `token` and hands over to it; the host tells `handedOver`,
+   * `handOverFailed` or `handOverAbandoned` how it ended.
+   */
+  readonly handOver: (token: string) => void
   readonly onError: (error: PresenceError) => void
 }
 
@@ -29,16 +32,9 @@ export interface HandoverOptions {
   readonly wallNow: () => number
 }
 
-type Timer = ReturnType<typeof setTimeout>
-
-/** setTimeout's largest delay. */
-const MAX_TIMEOUT = 2 ** 31 - 1
-
-/** The current token, its refresh timer, and the second socket while one takes over. */
+/** The current token and its refresh timer. */
 export class TokenHandover {
   #token: string
-  /** The socket opened with a fresh token; `openedAt` set once it opened and took over. */
-  #pending: { readonly socket: WebSocketLike; openedAt: number | null } | null = null
   #timer: Timer | null = null
   #attempt = 0
   #refreshing = false
@@ -62,16 +58,6 @@ export class TokenHandover {
   set token(token: string) {
     this.#token = token
     this.schedule()
-  }
-
-  /** The socket waiting to take over, if any. */
-  get socket(): WebSocketLike | null {
-    return this.#pending?.socket ?? null
-  }
-
-  /** When the waiting socket opened and took over, or null (none, or still opening). */
-  get openedAt(): number | null {
-    return this.#pending?.openedAt ?? null
   }
 
   /** Starts refreshing ahead of expiry (again, after `stop()`). */
@@ -101,46 +87,25 @@ export class TokenHandover {
     }
   }
 
-  /** The waiting socket opened and the host sent the takeover on it. */
-  opened(at: number): void {
-    if (this.#pending !== null) this.#pending.openedAt = at
-  }
-
-  /**
-   * The relay confirmed the takeover: returns the socket that now owns the state (the host
-   * closes its old one) and plans the next refresh.
-   */
-  complete(): WebSocketLike | null {
-    const pending = this.#pending
-    this.#pending = null
+  /** The handover ended well: the new socket owns the state. Plans the next refresh. */
+  handedOver(): void {
     this.#attempt = 0
     this.#refreshing = false
     this.schedule()
-    return pending?.socket ?? null
+  }
+
+  /** The new socket closed before it took over: the refresh is tried again later. */
+  handOverFailed(): void {
+    this.#retryLater()
   }
 
   /**
-   * The waiting socket closed. Returns true when it had already taken over this tab's state
-   * (which the relay has now removed: the host starts over); else a refresh is retried later.
-   */
-  closed(): boolean {
-    const tookOver = this.#pending?.openedAt != null
-    this.#pending = null
-    if (!tookOver) this.#retryLater()
-    return tookOver
-  }
-
-  /**
-   * Forgets the waiting socket without closing it (the host closes every socket). Its token
+   * The handover was dropped with the connection (the host closes every socket). Its token
    * is already the current one: the next refresh is planned from it.
    */
-  drop(): WebSocketLike | null {
-    const socket = this.#pending?.socket ?? null
-    if (socket === null) return null
-    this.#pending = null
+  handOverAbandoned(): void {
     this.#refreshing = false
     this.schedule()
-    return socket
   }
 
   /** Stops refreshing; a token requested before is dropped when it arrives. */
@@ -201,13 +166,13 @@ export class TokenHandover {
     }
     if (generation !== this.#generation) return
     this.#token = token
-    if (!this.host.isOpen() || this.#pending !== null) {
+    if (!this.host.canHandOver()) {
       // The next (re)connect uses the new token.
       this.#refreshing = false
       this.schedule()
       return
     }
-    this.#pending = { socket: this.host.open(token), openedAt: null }
+    this.host.handOver(token)
   }
 }
 

@@ -3,6 +3,7 @@
  * keys, wheel, scroll, focus) for `idleTimeoutMs`. Any input brings the agent back at once.
  * Timing is monotonic, so a wall-clock jump does not make anyone idle.
  */
+import type { Timer } from '@sightline/protocol'
 import { type EventLike, listen, type PresenceEnvironment } from './environment.js'
 
 /** Events that count as the agent being at the keyboard. */
@@ -42,7 +43,7 @@ export function createIdleTracker(options: IdleOptions): IdleTracker {
   let lastInputAt = now()
   let idle = false
   let away = doc.visibilityState === 'hidden'
-  let timer: ReturnType<typeof setTimeout> | null = null
+  let timer: Timer | null = null
 
   const update = () => {
     const next = idle || doc.visibilityState === 'hidden'

@@ -8,6 +8,7 @@
  * nothing is judged: frames may be queued behind the timer, so it sends a heartbeat and gives
  * the relay a full timeout to answer. All times are monotonic milliseconds.
  */
+import { MAX_TIMEOUT, type Timer } from '@sightline/protocol'
 
 export interface LivenessOptions {
   readonly heartbeatIntervalMs: number
@@ -19,11 +20,6 @@ export interface LivenessOptions {
   /** The connection is dead: nothing came back in time. */
   readonly onDead: () => void
 }
-
-type Timer = ReturnType<typeof setTimeout>
-
-/** setTimeout's largest delay. */
-const MAX_TIMEOUT = 2 ** 31 - 1
 
 /** What the clock is watching. */
 type Watched =

@@ -5,22 +5,22 @@
  * is kept alive, reconnected and re-authenticated by the same connection module as a
  * conversation's presence (heartbeats, backoff, token handover).
  *
- * Receivers apply entries by y-protocols' rules (a higher clock wins; an equal clock only for
- * a removal). Everything is forgotten when the connection is lost: the relay sends every
- * current summary again when the next socket joins.
+ * The summaries are applied by y-protocols' rules (mailbox-conversations.ts). Everything is
+ * forgotten when the connection is lost: the relay sends every current summary again when the
+ * next socket joins.
  */
 import {
   mailboxRoom,
   type PresenceUser,
   readAwarenessUpdate,
   readFrame,
-  readMailboxSummary,
   type Viewer,
 } from '@sightline/protocol'
 import { type ConnectionStatus, createConnection } from './connection.js'
 import { defaultEnvironment, watchPageCache } from './environment.js'
 import type { PresenceError } from './errors.js'
-import { createListeners, createObservable, sameJson } from './observable.js'
+import { ConversationTable, type MailboxConversations } from './mailbox-conversations.js'
+import { createListeners, createObservable } from './observable.js'
 import {
   type ConnectionOptions,
   resolveTimings,
@@ -34,8 +34,7 @@ export interface MailboxPresenceOptions extends ConnectionOptions {
   mailboxId: string | number
 }
 
-/** Conversation id -> other agents on it (fold order); conversations nobody else is on are absent. */
-export type MailboxConversations = ReadonlyMap<string, readonly Viewer[]>
+export type { MailboxConversations } from './mailbox-conversations.js'
 
 export interface MailboxPresence {
   readonly status: ConnectionStatus
@@ -60,12 +59,6 @@ export interface MailboxPresence {
 
 const NOBODY: readonly Viewer[] = Object.freeze([])
 
-/** Summary entry as last applied: its relay clock and the conversation it named. */
-interface Entry {
-  readonly clock: number
-  readonly conversation: string | null
-}
-
 /** Opens the mailbox room of `options.mailboxId` and follows its summaries until `destroy()`. */
 export function createMailboxPresence(options: MailboxPresenceOptions): MailboxPresence {
   const room = mailboxRoom(options.mailboxId)
@@ -74,9 +67,8 @@ export function createMailboxPresence(options: MailboxPresenceOptions): MailboxP
   const user = tokenUser(options.token)
   const environment = options.environment === undefined ? defaultEnvironment() : options.environment
 
-  const entries = new Map<number, Entry>()
-  // A new map on every change: each change is published as it is made.
-  const conversations = createObservable<MailboxConversations>(new Map())
+  const table = new ConversationTable(user.id)
+  const { conversations } = table
   const status = createObservable<ConnectionStatus>('connecting')
   const errors = createListeners<PresenceError>()
   let destroyed = false
@@ -98,48 +90,17 @@ export function createMailboxPresence(options: MailboxPresenceOptions): MailboxP
     {
       // A list page has no state of its own: nothing to announce on a new socket.
       open: () => {},
-      message: (frame) => receive(frame),
-      lost: () => forgetAll(),
+      message: (bytes) => {
+        const frame = readFrame(bytes)
+        // Sync frames carry the mailbox room's document, which a list page does not use.
+        if (frame.kind === 'awareness') table.apply(readAwarenessUpdate(frame.update))
+      },
+      lost: () => table.forgetAll(),
       status: (next) => void status.set(next),
       error: (error) => errors.emit(error),
     },
   )
   status.set(connection.status)
-
-  function receive(bytes: Uint8Array): void {
-    const frame = readFrame(bytes)
-    // Sync frames carry the mailbox room's document, which a list page does not use.
-    if (frame.kind !== 'awareness') return
-    const next = new Map(conversations.value)
-    let changed = false
-    for (const e of readAwarenessUpdate(frame.update)) {
-      const prev = entries.get(e.clientId)
-      const isNull = e.json === 'null'
-      if (prev !== undefined && !(e.clock > prev.clock || (e.clock === prev.clock && isNull)))
-        continue
-      const summary = isNull ? null : readMailboxSummary(parse(e.json))
-      entries.set(e.clientId, { clock: e.clock, conversation: summary?.conversation ?? null })
-      if (prev?.conversation != null && prev.conversation !== summary?.conversation) {
-        changed = next.delete(prev.conversation) || changed
-      }
-      if (summary === null) continue
-      const viewers = summary.viewers.filter((v) => v.user.id !== user.id)
-      const before = next.get(summary.conversation)
-      if (viewers.length === 0) {
-        changed = next.delete(summary.conversation) || changed
-      } else if (before === undefined || !sameJson(before, viewers)) {
-        // Filtering keeps the relay's fold order (replying first).
-        next.set(summary.conversation, Object.freeze(viewers))
-        changed = true
-      }
-    }
-    if (changed) conversations.set(next)
-  }
-
-  function forgetAll(): void {
-    entries.clear()
-    if (conversations.value.size > 0) conversations.set(new Map())
-  }
 
   const stopLifecycle =
     // A page kept in the back/forward cache holds no socket; it reconnects when shown.
@@ -170,19 +131,9 @@ export function createMailboxPresence(options: MailboxPresenceOptions): MailboxP
       destroyed = true
       connection.destroy()
       stopLifecycle()
-      entries.clear()
-      conversations.clear()
-      conversations.set(new Map())
+      table.destroy()
       status.clear()
       errors.clear()
     },
-  }
-}
-
-function parse(json: string): unknown {
-  try {
-    return JSON.parse(json)
-  } catch {
-    return null
   }
 }

@@ -1,33 +1,35 @@
 /**
- * One tab's presence in one room: its own awareness state out, everybody else's folded in.
+ * One tab's presence in one room: its parts wired together, and the handle the host app holds
+ * (`PresenceClient`). Each part is a file with one job:
  *
- * The relay owns liveness and clocks (docs/architecture.md), so this client turns off
- * y-protocols' wall-clock expiry of remote states (a laptop waking up would mass-expire live
- * peers) and relies on the relay's removals plus its own connection liveness instead. It does
- * not renew its own state either (option `renewIntervalMs`, default off): the relay refreshes
- * every live state for every receiver; the state goes out on every (re)connect and change.
+ *   activity.ts          what this tab's agent is doing, since when (the `since` the others
+ *                        see, after the relay's correction), and whether away
+ *   room-awareness.ts    this tab's state out, everybody else's in, folded into `others`
+ *   reply-tracker.ts     the reply log, reply signals and the collision checks
+ *   connection.ts        the socket; connection-report.ts is its status and errors for the host
+ *   page-lifecycle.ts    leaving on pagehide, rejoining from the back/forward cache
+ *
+ * The relay owns liveness and clocks (docs/architecture.md), so this client does not expire
+ * remote states by wall clock (remote-expiry.ts) nor renew its own (`renewIntervalMs`,
+ * renewal.ts, default off): the relay refreshes every live state for every receiver, and this
+ * tab's state goes out on every (re)connect and change. `receive` hands each frame from the
+ * relay to the part that owns it.
  */
 import {
-  type Activity,
-  foldViewers,
-  type PresenceState,
+  Activity,
   type PresenceUser,
   readAwarenessUpdate,
   readFrame,
-  readPresenceState,
   SyncStep,
   type Viewer,
 } from '@sightline/protocol'
-import * as random from 'lib0/random'
-import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { createActivity, type TabActivity } from './activity.js'
 import { type BeforeSendResult, firstReplier as firstReplierOf } from './collision.js'
-import { type ConnectionStatus, createConnection } from './connection.js'
-import { defaultEnvironment, watchPageCache } from './environment.js'
+import { type Connection, type ConnectionStatus, createConnection } from './connection.js'
+import { type ConnectionReport, createConnectionReport } from './connection-report.js'
+import { defaultEnvironment } from './environment.js'
 import { PresenceError } from './errors.js'
-import { acceptableAwarenessUpdate, ownAwarenessFrame } from './frames.js'
-import { createIdleTracker } from './idle.js'
-import { createListeners, createObservable, sameJson } from './observable.js'
 import {
   type PresenceOptions,
   resolveRenewInterval,
@@ -35,8 +37,10 @@ import {
   resolveTokenIn,
   resolveWebSocket,
 } from './options.js'
+import { type PageLifecycle, watchPageLifecycle } from './page-lifecycle.js'
 import type { Reply } from './replies.js'
-import { createReplyTracker } from './reply-tracker.js'
+import { createReplyTracker, type ReplyTracker } from './reply-tracker.js'
+import { RELAY_ORIGIN, RoomAwareness } from './room-awareness.js'
 import { tokenUser } from './token.js'
 
 export interface PresenceClient {
@@ -102,10 +106,20 @@ export interface PresenceClient {
   destroy(): void
 }
 
-/** Origin of local awareness changes in y-protocols' events. */
-const LOCAL = 'local'
-/** Origin of the removals this client makes itself when its connection is lost. */
-const CONNECTION_LOST = 'connection-lost'
+/** The parts of one tab's presence (see the header). */
+interface Parts {
+  readonly user: PresenceUser
+  readonly doc: Y.Doc
+  readonly activity: TabActivity
+  readonly room: RoomAwareness
+  readonly replies: ReplyTracker
+  readonly report: ConnectionReport
+  readonly connection: Connection
+  readonly lifecycle: PageLifecycle
+}
+
+/** The parts a frame from the relay may concern. */
+type Inbound = Pick<Parts, 'doc' | 'activity' | 'room' | 'replies' | 'report'>
 
 /** Joins `options.room` on the relay and keeps this tab's presence there until `destroy()`. */
 export function createPresence(options: PresenceOptions): PresenceClient {
@@ -116,32 +130,20 @@ export function createPresence(options: PresenceOptions): PresenceClient {
   const environment = options.environment === undefined ? defaultEnvironment() : options.environment
 
   const doc = new Y.Doc()
-  const awareness = new Awareness(doc)
-  // y-protocols expires remote states by wall clock every 3 s; the relay owns that decision.
-  clearInterval(awareness._checkInterval)
-  /** This tab's awareness client ID; a fresh one when the relay says another agent has it. */
-  let clientId = awareness.clientID
-
-  let activity: Activity = 'viewing'
-  let since = Date.now()
-  let destroyed = false
-  let left = false
-  const others = createObservable<readonly Viewer[]>(Object.freeze([]), sameJson)
-  const status = createObservable<ConnectionStatus>('connecting')
-  const errors = createListeners<PresenceError>()
-  let lastError: PresenceError | null = null
-
-  const idle = createIdleTracker({
-    environment,
-    idleTimeoutMs: timings.idleTimeoutMs,
-    onChange: (away) => setAway(away),
+  const activity = createActivity({ environment, idleTimeoutMs: timings.idleTimeoutMs })
+  const room = new RoomAwareness({
+    doc,
+    userId: user.id,
+    ownState: () => ({
+      user,
+      activity: activity.current,
+      away: activity.away,
+      since: activity.since,
+    }),
   })
-  let away = idle.away
-
-  let lastRenewedAt = performance.now()
-  const localState = (): PresenceState => ({ user, activity, away, since })
-  awareness.setLocalState(localState())
-
+  const replies = createReplyTracker({ doc, user })
+  const report = createConnectionReport()
+  const inbound: Inbound = { doc, activity, room, replies, report }
   const connection = createConnection(
     {
       url: options.url,
@@ -155,253 +157,132 @@ export function createPresence(options: PresenceOptions): PresenceClient {
     },
     {
       open: (send) => {
-        send(ownAwarenessFrame(awareness))
-        replyTracker.flush(send)
+        send(room.ownFrame())
+        replies.flush(send)
       },
-      message: (frame, reply) => receive(frame, reply),
-      lost: () => clearRemoteStates(),
-      clientIdTaken: () => takeFreshClientId(),
-      status: (next) => {
-        if (next === 'connected') lastError = null
-        status.set(next)
-      },
-      error: (error) => {
-        if (error.code === 'refused' || error.code === 'connect-failed') lastError = error
-        errors.emit(error)
-      },
+      message: (frame, reply) => receive(inbound, frame, reply),
+      lost: () => room.clearRemoteStates(),
+      clientIdTaken: () => room.takeFreshClientId(),
+      status: (next) => report.statusChanged(next),
+      error: (error) => report.errorOccurred(error),
     },
   )
-  const replyTracker = createReplyTracker({
-    doc,
-    user,
-    clientId: () => clientId,
-    send: (frame) => connection.send(frame),
+  report.status.set(connection.status)
+  room.sendChangesOn(connection, {
+    intervalMs: renewIntervalMs,
+    checkEveryMs: Math.min(renewIntervalMs / 3, timings.heartbeatIntervalMs),
   })
-  status.set(connection.status)
-
-  // Send this tab's entry, and only it, whenever it changes locally (including renewals).
-  awareness.on('update', ({ added, updated, removed }: AwarenessChanges, origin: unknown) => {
-    if (origin !== LOCAL) return
-    if ([added, updated, removed].some((ids) => ids.includes(clientId))) {
-      connection.send(ownAwarenessFrame(awareness))
-      lastRenewedAt = performance.now()
+  // What a change of this tab's activity triggers, in one place.
+  activity.onChange((change) => {
+    if (change === 'activity' && activity.current === Activity.Replying) {
+      replies.composingStarted()
     }
+    room.publish()
   })
-  awareness.on('change', refreshOthers)
+  const lifecycle = watchPageLifecycle(environment, room, connection)
+  return presenceHandle({ user, doc, activity, room, replies, report, connection, lifecycle })
+}
 
-  // Off by default: the relay refreshes every live state for every receiver. When asked for
-  // (a relay that does not refresh), renew as y-protocols would, on the monotonic clock.
-  const renewTimer =
-    renewIntervalMs > 0
-      ? setInterval(
-          () => {
-            if (performance.now() - lastRenewedAt < renewIntervalMs) return
-            const state = awareness.getLocalState()
-            if (state !== null) awareness.setLocalState(state)
-          },
-          Math.min(renewIntervalMs / 3, timings.heartbeatIntervalMs),
-        )
-      : undefined
-
-  /** Applies one frame from the relay; throws when it cannot be read (the connection restarts). */
-  function receive(bytes: Uint8Array, reply: (frame: Uint8Array) => void): void {
-    const frame = readFrame(bytes)
-    switch (frame.kind) {
-      case 'sync':
-        // The relay writes the document and asks for nothing: apply, never answer.
-        if (frame.step === SyncStep.Step1) return
-        applyDocumentUpdate(frame.payload)
-        if (frame.step === SyncStep.Step2) replyTracker.synced()
-        return
-      case 'awareness': {
-        // Read once: for the relay's correction of our own entry, then for the others'.
-        const entries = readAwarenessUpdate(frame.update)
-        replyTracker.noteOwnCorrection(entries, awareness.meta.get(clientId)?.clock, activity)
-        const update = acceptableAwarenessUpdate(entries, clientId)
-        if (update !== null) applyAwarenessUpdate(awareness, update, connection)
-        return
-      }
-      case 'query-awareness':
-        if (awareness.getLocalState() !== null) reply(ownAwarenessFrame(awareness))
-        return
-      case 'signal':
-      case 'other':
-        // Signals go to the relay only; auth (unused by Sightline) and newer peers' types.
-        return
+/** Applies one frame from the relay; throws when it cannot be read (the connection restarts). */
+function receive(parts: Inbound, bytes: Uint8Array, reply: (frame: Uint8Array) => void): void {
+  const { activity, room } = parts
+  const frame = readFrame(bytes)
+  switch (frame.kind) {
+    case 'sync':
+      // The relay writes the document and asks for nothing: apply, never answer.
+      if (frame.step === SyncStep.Step1) return
+      applyDocumentUpdate(parts, frame.payload)
+      if (frame.step === SyncStep.Step2) parts.replies.synced()
+      return
+    case 'awareness': {
+      // Read once: for the relay's correction of our own `since`, then for the others' states.
+      const entries = readAwarenessUpdate(frame.update)
+      activity.readCorrection(entries, room.clientId, room.ownClock)
+      room.applyRemote(entries)
+      return
     }
+    case 'query-awareness':
+      if (room.hasOwnState) reply(room.ownFrame())
+      return
+    case 'signal':
+    case 'other':
+      // Signals go to the relay only; auth (unused by Sightline) and newer peers' types.
+      return
   }
+}
 
-  /**
-   * Applies a document update from the relay. Yjs throws from inside `applyUpdate` (a bad
-   * update, or an observer that threw): reported, and the rest of the frame stream goes on,
-   * as y-protocols' own reader does.
-   */
-  function applyDocumentUpdate(update: Uint8Array): void {
-    try {
-      Y.applyUpdate(doc, update, connection)
-    } catch (cause) {
-      errors.emit(
-        new PresenceError('bad-frame', 'a document update could not be applied', { cause }),
-      )
-    }
+/**
+ * Applies a document update from the relay. Yjs throws from inside `applyUpdate` (a bad
+ * update, or an observer that threw): reported, and the rest of the frame stream goes on,
+ * as y-protocols' own reader does.
+ */
+function applyDocumentUpdate(
+  { doc, report }: Pick<Parts, 'doc' | 'report'>,
+  update: Uint8Array,
+): void {
+  try {
+    Y.applyUpdate(doc, update, RELAY_ORIGIN)
+  } catch (cause) {
+    report.errors.emit(
+      new PresenceError('bad-frame', 'a document update could not be applied', { cause }),
+    )
   }
+}
 
-  /**
-   * Another agent claimed this tab's client ID first in the room (a squatter that got there
-   * while this tab was away, or after a relay restart): the tab goes on under a fresh random
-   * one, so the others see it again as soon as the connection rejoins. The doc is written by
-   * the relay alone, so only the awareness needs the new ID.
-   */
-  function takeFreshClientId(): void {
-    const previous = clientId
-    let next = previous
-    while (next === previous) next = randomClientId()
-    awareness.states.delete(previous)
-    awareness.meta.delete(previous)
-    clientId = next
-    awareness.clientID = next
-    if (!destroyed && !left) awareness.setLocalState(localState())
-  }
-
-  /** The connection is gone: nobody it told us about can be trusted to still be here. */
-  function clearRemoteStates(): void {
-    const remote = [...awareness.getStates().keys()].filter((id) => id !== clientId)
-    removeAwarenessStates(awareness, remote, CONNECTION_LOST)
-    // Forget their clocks too, so whatever the relay sends after reconnecting applies.
-    for (const id of [...awareness.meta.keys()]) if (id !== clientId) awareness.meta.delete(id)
-  }
-
-  function refreshOthers(): void {
-    const states: PresenceState[] = []
-    for (const [id, raw] of awareness.getStates()) {
-      if (id === clientId) continue
-      const state = readPresenceState(raw)
-      if (state !== null) states.push(state)
-    }
-    others.set(Object.freeze(foldViewers(states, { excludeUserId: user.id })))
-  }
-
-  /**
-   * Every tab's presence state in the room, this tab's own included, with the `since` the
-   * others see for it (the relay's correction, when it made one).
-   */
-  function allStates(): PresenceState[] {
-    const relaySince = replyTracker.relaySince
-    const states: PresenceState[] = []
-    for (const [id, raw] of awareness.getStates()) {
-      const state = readPresenceState(raw)
-      if (state === null) continue
-      const own = id === clientId && relaySince !== null
-      states.push(own ? { ...state, since: relaySince } : state)
-    }
-    return states
-  }
-
-  function publish(): void {
-    if (!destroyed && !left) awareness.setLocalState(localState())
-  }
-
-  function setAway(next: boolean): void {
-    if (next === away) return
-    away = next
-    publish()
-  }
-
-  /** Leaves the room for everyone (pagehide): one null frame, then close with 1000. */
-  function leave(): void {
-    if (left) return
-    left = true
-    awareness.setLocalState(null)
-    connection.stop()
-  }
-
-  /** Comes back after `leave()` (a page restored from the back/forward cache). */
-  function rejoin(): void {
-    if (!left || destroyed) return
-    left = false
-    awareness.setLocalState(localState())
-    connection.start()
-  }
-
-  const stopLifecycle = watchPageCache(environment, leave, rejoin)
-
+/** The handle the host app holds over `parts`. */
+function presenceHandle(parts: Parts): PresenceClient {
+  const { user, doc, activity, room, replies, report, connection, lifecycle } = parts
   return {
     get status() {
       return connection.status
     },
     get others() {
-      return others.value
+      return room.others.value
     },
     user,
     get activity() {
-      return activity
+      return activity.current
     },
     get away() {
-      return away
+      return activity.away
     },
     doc,
     get clientId() {
-      return clientId
+      return room.clientId
     },
-    setActivity(next) {
-      if (next === activity) return
-      activity = next
-      since = Date.now()
-      replyTracker.activityChanged(next)
-      publish()
-    },
-    setAway,
-    subscribe: (listener) => others.subscribe(listener),
-    onStatus: (listener) => status.subscribe(listener),
+    setActivity: (next) => void activity.set(next),
+    setAway: (next) => void activity.setAway(next),
+    subscribe: (listener) => room.others.subscribe(listener),
+    onStatus: (listener) => report.status.subscribe(listener),
     get error() {
-      return lastError
+      return report.lastError
     },
-    onError: (listener) => errors.add(listener),
+    onError: (listener) => report.errors.add(listener),
     get replies() {
-      return replyTracker.replies.value
+      return replies.replies.value
     },
     get composingSince() {
       // On the clock the others see (the relay's correction, when it made one), like `at`.
-      return activity === 'replying' ? (replyTracker.relaySince ?? since) : null
+      return activity.composingSince
     },
     markReplySent() {
-      if (!destroyed) replyTracker.markReplySent()
+      if (!lifecycle.ended) replies.markReplySent((frame) => connection.send(frame))
     },
-    onReplies: (listener) => replyTracker.replies.subscribe(listener),
-    beforeSend() {
-      return replyTracker.beforeSend(others.value)
-    },
+    onReplies: (listener) => replies.replies.subscribe(listener),
+    beforeSend: () => replies.beforeSend(room.others.value),
     firstReplier(includeSelf = true) {
-      return firstReplierOf(allStates(), includeSelf ? undefined : user.id)
+      const states = room.states((own) => activity.asOthersSee(own))
+      return firstReplierOf(states, includeSelf ? undefined : user.id)
     },
     destroy() {
-      if (destroyed) return
-      leave()
-      destroyed = true
+      if (lifecycle.ended) return
+      lifecycle.end()
       connection.destroy()
-      stopLifecycle()
-      idle.destroy()
-      clearInterval(renewTimer)
-      awareness.off('change', refreshOthers)
-      replyTracker.destroy()
-      awareness.destroy()
+      activity.destroy()
+      replies.destroy()
+      room.destroy()
       doc.destroy()
-      clearRemoteStates()
-      others.clear()
-      others.set(Object.freeze([]))
-      status.clear()
-      errors.clear()
+      report.clear()
     },
   }
-}
-
-interface AwarenessChanges {
-  readonly added: number[]
-  readonly updated: number[]
-  readonly removed: number[]
-}
-
-/** A random awareness client ID, drawn as Yjs draws a document's (an unsigned 32-bit number). */
-function randomClientId(): number {
-  return random.uint32()
 }

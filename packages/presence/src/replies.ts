@@ -9,6 +9,7 @@ import {
   REPLIES_KEY,
   type ReplyEntry,
   readReplyEntry,
+  replyEntryKey,
 } from '@sightline/protocol'
 import type * as Y from 'yjs'
 
@@ -41,12 +42,9 @@ export function readReplies(doc: Y.Doc, excludeUserId?: string): Reply[] {
   return replies.sort((a, b) => b.at - a.at || b.clientId - a.clientId)
 }
 
-/**
- * A key naming one reply: the relay's `at` rises strictly within a room, and the sender and
- * its tab tell entries of different relay runs apart.
- */
+/** The key naming `reply`: its log entry's (`replyEntryKey`, one format for every reader). */
 export function replyKey(reply: Reply): string {
-  return `${reply.at}\u0000${reply.user.id}\u0000${reply.clientId}`
+  return replyEntryKey({ at: reply.at, userId: reply.user.id, clientId: reply.clientId })
 }
 
 function userOf(entry: ReplyEntry): PresenceUser {

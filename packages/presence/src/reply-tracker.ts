@@ -1,21 +1,12 @@
 /**
  * The reply half of a room's presence: the reply log as the relay writes it, "I sent a reply"
- * signals, and the collision checks built on both. Split from `presence.ts`, which owns the
- * awareness state, so each can be read alone.
+ * signals, and the collision checks built on both. The awareness state is room-awareness.ts's,
+ * the `since` the others see activity.ts's, so each can be read alone.
  *
- * Two facts make the checks agree across tabs without a lock: the relay stamps `since` (this
- * tab learns the value the others see from the relay's correction, `relaySince`), and a tab
- * judges "replied while I was composing" by which replies it had seen, not by comparing clocks.
+ * A tab judges "replied while I was composing" by which replies it had seen when it began,
+ * not by comparing clocks, so the answer holds whatever the skew between tab and relay.
  */
-import {
-  type Activity,
-  type AwarenessEntry,
-  encodeSignalFrame,
-  type PresenceUser,
-  readPresenceState,
-  SignalKind,
-  type Viewer,
-} from '@sightline/protocol'
+import { encodeSignalFrame, type PresenceUser, SignalKind, type Viewer } from '@sightline/protocol'
 import type * as Y from 'yjs'
 import { type BeforeSendResult, checkBeforeSend } from './collision.js'
 import { createObservable, type Observable, sameJson } from './observable.js'
@@ -24,10 +15,6 @@ import { type Reply, readReplies, repliesArray, replyKey } from './replies.js'
 export interface ReplyTrackerOptions {
   readonly doc: Y.Doc
   readonly user: PresenceUser
-  /** This tab's awareness client ID now (it changes when the relay refuses it: 4409). */
-  readonly clientId: () => number
-  /** Sends on the connection; false when it is down. */
-  readonly send: (frame: Uint8Array) => boolean
 }
 
 export interface ReplyTracker {
@@ -35,28 +22,18 @@ export interface ReplyTracker {
   readonly replies: Observable<readonly Reply[]>
   /** The room's document arrived (sync step 2). */
   synced(): void
-  /** This tab switched to `activity` (its `since` is new; the relay's correction is void). */
-  activityChanged(activity: Activity): void
-  /**
-   * Reads an incoming awareness update for the relay's correction of this tab's `since`: its
-   * own entry sent back with `ownClock` while `activity` is still current.
-   */
-  noteOwnCorrection(
-    entries: readonly AwarenessEntry[],
-    ownClock: number | undefined,
-    activity: Activity,
-  ): void
-  /** The `since` the others see for this tab's state, when the relay corrected ours. */
-  readonly relaySince: number | null
+  /** This tab began composing (switched to replying): the replies seen now are not news. */
+  composingStarted(): void
   /** A socket opened: sends a reply signal that waited for it. */
   flush(send: (frame: Uint8Array) => void): void
-  markReplySent(): void
+  /** Sends the reply signal with `send` (false: the connection is down, it waits for `flush`). */
+  markReplySent(send: (frame: Uint8Array) => boolean): void
   beforeSend(others: readonly Viewer[]): BeforeSendResult
   destroy(): void
 }
 
 export function createReplyTracker(options: ReplyTrackerOptions): ReplyTracker {
-  const { doc, user, send } = options
+  const { doc, user } = options
   const replies = createObservable<readonly Reply[]>(Object.freeze([]), sameJson)
   /**
    * Keys of the replies this tab had seen when it began composing (or, before it ever
@@ -65,12 +42,6 @@ export function createReplyTracker(options: ReplyTrackerOptions): ReplyTracker {
   let seenAtCompose: Set<string> | null = null
   /** A reply signal waiting for the connection (markReplySent while offline). */
   let signalPending = false
-  /**
-   * The `since` the relay forwards for this tab's current state when it differs from ours
-   * (our clock is off by more than the relay tolerates: it stamped its own); null while the
-   * relay forwards ours as it is.
-   */
-  let relaySince: number | null = null
   let destroyed = false
 
   const seenNow = () => new Set(readReplies(doc, user.id).map(replyKey))
@@ -83,30 +54,15 @@ export function createReplyTracker(options: ReplyTrackerOptions): ReplyTracker {
     synced() {
       seenAtCompose ??= seenNow()
     },
-    activityChanged(activity) {
-      relaySince = null
-      if (activity === 'replying') seenAtCompose = seenNow()
-    },
-    noteOwnCorrection(entries, ownClock, activity) {
-      for (const entry of entries) {
-        if (entry.clientId !== options.clientId() || entry.clock !== ownClock) continue
-        try {
-          const state = readPresenceState(JSON.parse(entry.json))
-          if (state !== null && state.activity === activity) relaySince = state.since
-        } catch {
-          // Not JSON: not a correction.
-        }
-      }
-    },
-    get relaySince() {
-      return relaySince
+    composingStarted() {
+      seenAtCompose = seenNow()
     },
     flush(sendNow) {
       if (!signalPending) return
       signalPending = false
       sendNow(encodeSignalFrame(SignalKind.ReplySent))
     },
-    markReplySent() {
+    markReplySent(send) {
       if (destroyed) return
       if (!send(encodeSignalFrame(SignalKind.ReplySent))) signalPending = true
     },

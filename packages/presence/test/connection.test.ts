@@ -299,6 +299,28 @@ describe('token refresh', () => {
     expect(observer.others[0]?.activity).toBe('replying')
   })
 
+  it('keeps the current socket when the new one never opens, and hands over later', async () => {
+    const network = createFakeNetwork()
+    const getToken = vi.fn(async () => token('alice', 3600))
+    const alice = join(network, 'alice', { token: token('alice', 10), getToken })
+    await tick(0)
+    network.unreachable = true
+    await tick(8_001)
+    expect(getToken).toHaveBeenCalled()
+    // Every handover so far failed; the connection stays on its first socket.
+    expect(network.sockets.length).toBeGreaterThanOrEqual(2)
+    expect(network.sockets.slice(1).every((socket) => socket.readyState === 3)).toBe(true)
+    expect(network.sockets[0]!.readyState).toBe(1)
+    expect(alice.status).toBe('connected')
+    const calls = getToken.mock.calls.length
+    network.unreachable = false
+    await tick(6000) // the refresh is retried within the backoff window (at most 5 s)
+    expect(getToken.mock.calls.length).toBeGreaterThan(calls)
+    expect(network.sockets.at(-1)!.readyState).toBe(1)
+    expect(network.sockets[0]!.readyState).toBe(3)
+    expect(alice.status).toBe('connected')
+  })
+
   it('keeps the current socket when getToken fails, and tries again later', async () => {
     const network = createFakeNetwork()
     let fail: (error: Error) => void = () => {}

@@ -1,4 +1,6 @@
 /** Reading the reply log in a Y.Doc, in-process: shape checks, order, and collision checks. */
+
+import { replyEntryKey } from '@sightline/protocol'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { checkBeforeSend, firstReplier } from '../src/collision.js'
@@ -49,6 +51,20 @@ describe('reply log', () => {
       at: 300,
       clientId: 1,
     })
+  })
+
+  it("names a reply with its log entry's key, and tells apart entries that differ in any part", () => {
+    const doc = new Y.Doc()
+    const entries = [
+      entry('bob', 100, 2),
+      entry('bob', 100, 3),
+      entry('bo', 100, 2),
+      entry('bob', 1, 2),
+    ]
+    repliesArray(doc).push(entries)
+    const keys = readReplies(doc).map(replyKey)
+    expect(new Set(keys)).toEqual(new Set(entries.map(replyEntryKey)))
+    expect(new Set(keys).size).toBe(entries.length)
   })
 })
 

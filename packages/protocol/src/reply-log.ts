@@ -32,6 +32,15 @@ export interface ReplyEntry {
 const isText = (v: unknown, max: number): v is string =>
   typeof v === 'string' && v.length > 0 && v.length <= max
 
+/**
+ * The key naming one entry of the log, the one format every reader of the log uses: the
+ * relay's `at` rises strictly within a room, and the sender and its tab tell apart entries
+ * of different relay runs.
+ */
+export function replyEntryKey(entry: Pick<ReplyEntry, 'at' | 'userId' | 'clientId'>): string {
+  return `${entry.at}\u0000${entry.userId}\u0000${entry.clientId}`
+}
+
 /** A clean copy of `value` if it is a valid log entry, else `null`. */
 export function readReplyEntry(value: unknown): ReplyEntry | null {
   if (typeof value !== 'object' || value === null) return null
