@@ -210,12 +210,20 @@ test('screenshot: a conversation with three other agents, one replying, one away
   await alice.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
 
   // Scoped to the widget, so losing or blanking any part of it changes most of the picture
-  // (a whole-page screenshot with a 2 % budget let a blank viewers bar pass).
+  // (a whole-page screenshot with a 2 % budget let a blank viewers bar pass). A budget of 20
+  // pixels, not 1 % of the bar (about 200): the replying pencil (14 px square) and the away
+  // muting of one avatar (28 px square) each change far more than 20, and rendering here is
+  // pixel-identical to the baseline.
   const options = {
-    maxDiffPixelRatio: 0.01,
+    maxDiffPixels: 20,
     animations: 'disabled' as const,
     caret: 'hide' as const,
   }
+  // What a 1 % budget over the bar hides (a 14 px pencil, one faded avatar), asserted outright:
+  // the replying agent's chip carries the pencil, the others none.
+  await expect(viewer(alice, 'bob').locator('.pencil svg')).toBeVisible()
+  await expect(viewer(alice, 'carol').locator('.pencil')).toHaveCount(0)
+  await expect(viewer(alice, 'dave').locator('.pencil')).toHaveCount(0)
   for (const colorScheme of ['light', 'dark'] as const) {
     await alice.emulateMedia({ colorScheme })
     await expect(viewersBar(alice)).toHaveScreenshot(

@@ -119,6 +119,57 @@ test.describe('the widget fits the page it is in', () => {
     expect(await background(first)).not.toBe(await background(second))
   })
 
+  test('a replying agent has the pencil; an away agent is muted (avatar faded, initials in the text colour)', async ({
+    page,
+  }) => {
+    // Asserted on the DOM and computed styles, not left to a screenshot's pixel budget: a
+    // 14 px pencil or one faded avatar is within 1 % of a section.
+    for (const host of Object.keys(HOSTS) as Host[]) {
+      const bar = section(page, host).locator('sightline-viewers')
+      const viewerOf = (id: string) => bar.locator(`[data-testid="viewer"][data-user-id="${id}"]`)
+      const chip = (id: string) => viewerOf(id).locator('.chip')
+      // Bob replies: his chip carries the pencil, drawn (an icon with a size, on the replying
+      // colour); Dave only views: none.
+      const pencil = chip('bob').locator('.pencil')
+      await expect(pencil).toBeVisible()
+      const box = await pencil.locator('svg').boundingBox()
+      expect(box?.width).toBeGreaterThanOrEqual(8)
+      expect(box?.height).toBeGreaterThanOrEqual(8)
+      expect(await pencil.evaluate((el) => getComputedStyle(el).backgroundColor)).not.toMatch(
+        /^(transparent|rgba\(0, 0, 0, 0\))$/,
+      )
+      await expect(chip('dave').locator('.pencil')).toHaveCount(0)
+
+      // Carol is away: her avatar against the same avatar while here (the widget re-rendered
+      // with only `away` changed), then back.
+      const carolAvatar = () =>
+        bar.evaluate(async (el) => {
+          await (el as HTMLElement & { updateComplete: Promise<unknown> }).updateComplete
+          const avatar = el.shadowRoot?.querySelector('[data-user-id="carol"] .avatar')
+          if (!avatar) throw new Error('no avatar for carol')
+          const s = getComputedStyle(avatar)
+          return { background: s.backgroundColor, color: s.color }
+        })
+      const setCarolAway = (away: boolean) =>
+        bar.evaluate((el, a) => {
+          const bar = el as HTMLElement & { viewers: { user: { id: string } }[] }
+          bar.viewers = bar.viewers.map((v) => (v.user.id === 'carol' ? { ...v, away: a } : v))
+        }, away)
+      await expect(viewerOf('carol')).toHaveAttribute('data-away', 'true')
+      const away = await carolAvatar()
+      await setCarolAway(false)
+      await expect(viewerOf('carol')).toHaveAttribute('data-away', 'false')
+      const here = await carolAvatar()
+      await setCarolAway(true)
+      expect(away.background).not.toBe(here.background)
+      // The initials take the page's text colour, readable on the faded background (while
+      // here they are the avatar's own colour, which on the light and dark pages is another).
+      const text = await bar.evaluate((el) => getComputedStyle(el).color)
+      expect(away.color).toBe(text)
+      if (host !== 'navy') expect(here.color).not.toBe(text)
+    }
+  })
+
   test('screenshots: every state on each page, OS light and dark', async ({ page }) => {
     const options = { maxDiffPixelRatio: 0.01, animations: 'disabled' as const }
     await page.mouse.move(0, 0)

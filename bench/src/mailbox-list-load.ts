@@ -106,14 +106,60 @@ interface ListPage {
   readonly entries: Map<number, { clock: number; conversation: string | null; viewers: string[] }>
 }
 
+/** The relay, the list pages and the agents' tabs of one run, and what they counted. */
+interface LoadRun {
+  readonly options: MailboxListLoadOptions
+  readonly relay: RelayHandle
+  readonly tokenOf: (sub: string) => Promise<string>
+  /** From an agent's change to the first list page showing it, ms. */
+  readonly latencies: number[]
+  readonly seenChanges: Set<string>
+  readonly lists: ListPage[]
+  readonly agents: AgentTab[]
+  running: boolean
+  moves: number
+  toggles: number
+}
+
 /** Runs the load and returns its figures (see the file header). */
 export async function runMailboxListLoad(
   partial: Partial<MailboxListLoadOptions> = {},
 ): Promise<MailboxListLoadResult> {
   const options = { ...DEFAULT_LOAD, ...partial }
   const relay = await createRelay({ port: 0, jwtSecret: SECRET })
+  const run: LoadRun = {
+    options,
+    relay,
+    tokenOf: tokenCache(),
+    latencies: [],
+    seenChanges: new Set(),
+    lists: [],
+    agents: [],
+    running: true,
+    moves: 0,
+    toggles: 0,
+  }
+  try {
+    await openPages(run)
+    await settle()
+    for (const l of run.lists) resetCounters(l)
+    const { measuredSeconds, counted } = await measure(run)
+    await settle()
+    const expected = expectedView(run.agents)
+    const consistent = run.lists.every((l) => sameView(viewOf(l), expected))
+    return figuresOf(run, counted, measuredSeconds, consistent)
+  } finally {
+    run.running = false
+    for (const a of run.agents) a.socket?.terminate()
+    for (const l of run.lists) l.socket.terminate()
+    await relay.close()
+  }
+}
+
+/** One token per subject, minted once. */
+function tokenCache(): (sub: string) => Promise<string> {
   const tokens = new Map<string, string>()
-  const tokenOf = async (sub: string) => {
+  return async (sub) => {
     let t = tokens.get(sub)
     if (t === undefined) {
       t = await mint(sub)
@@ -121,103 +167,108 @@ export async function runMailboxListLoad(
     }
     return t
   }
-  const latencies: number[] = []
-  const seenChanges = new Set<string>()
-  const lists: ListPage[] = []
-  const agents: AgentTab[] = []
-  let running = true
-  try {
-    for (let i = 0; i < options.lists; i++) {
-      lists.push(await openList(relay, await tokenOf(`watcher-${i}`), latencies, seenChanges))
-    }
-    for (let i = 0; i < options.agents; i++) {
-      const agent: AgentTab = {
-        id: `agent-${i}`,
-        conversation: randomInt(options.conversations),
-        activity: 'viewing',
-        since: Date.now(),
-        socket: null,
-        clientId: 0,
-        clock: 0,
-      }
-      agents.push(agent)
-      await enter(relay, agent, await tokenOf(agent.id))
-    }
-    await settle()
-    for (const l of lists) resetCounters(l)
+}
 
-    let moves = 0
-    let toggles = 0
-    const started = performance.now()
-    const heartbeats = setInterval(() => {
-      for (const a of agents) sendIfOpen(a.socket, HEARTBEAT_FRAME)
-      for (const l of lists) sendIfOpen(l.socket, HEARTBEAT_FRAME)
-    }, HEARTBEAT_MS)
-    const loops = agents.map(async (agent) => {
-      const token = await tokenOf(agent.id)
-      while (running) {
-        await delay(-Math.log(1 - Math.random()) * options.dwellMs)
-        if (!running) break
-        if (Math.random() < 0.5) {
-          agent.activity = agent.activity === 'viewing' ? 'replying' : 'viewing'
-          agent.since = Date.now()
-          sendState(agent)
-          toggles++
-        } else {
-          leave(agent)
-          let next = randomInt(options.conversations - 1)
-          if (next >= agent.conversation) next++
-          agent.conversation = next
-          agent.activity = 'viewing'
-          agent.since = Date.now()
-          await enter(relay, agent, token)
-          moves++
-        }
-      }
-    })
-    await delay(options.seconds * 1000)
-    running = false
-    const measuredSeconds = (performance.now() - started) / 1000
-    const snapshot = lists.map((l) => ({ ...l }))
-    await Promise.all(loops)
-    clearInterval(heartbeats)
-    await settle()
-
-    const expected = expectedView(agents)
-    const consistent = lists.every((l) => sameView(viewOf(l), expected))
-    const sum = (f: (l: (typeof snapshot)[number]) => number) =>
-      snapshot.reduce((n, l) => n + f(l), 0) / snapshot.length / measuredSeconds
-    const summaryFramesPerSec = sum((l) => l.summaryFrames)
-    const sorted = [...latencies].sort((a, b) => a - b)
-    const pct = (p: number) =>
-      sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0
-    const totalSummaryFrames = snapshot.reduce((n, l) => n + l.summaryFrames, 0)
-    return {
-      options,
-      measuredSeconds,
-      movesPerSec: moves / measuredSeconds,
-      togglesPerSec: toggles / measuredSeconds,
-      conversationChangesPerSec: (2 * moves + toggles) / measuredSeconds,
-      perList: {
-        framesPerSec: sum((l) => l.frames),
-        summaryFramesPerSec,
-        bytesPerSec: sum((l) => l.bytes),
-        wireBytesPerSec: sum((l) => l.wire),
-        summaryBytesPerSec: sum((l) => l.summaryBytes),
-        meanSummaryFrameBytes:
-          snapshot.reduce((n, l) => n + l.summaryBytes, 0) / Math.max(1, totalSummaryFrames),
-        meanEntriesPerSummaryFrame:
-          snapshot.reduce((n, l) => n + l.summaryEntries, 0) / Math.max(1, totalSummaryFrames),
-      },
-      relaySummaryFramesPerSec: summaryFramesPerSec,
-      changeToListMs: { samples: sorted.length, p50: pct(0.5), p99: pct(0.99), max: pct(1) },
-      consistent,
+/** Opens the list pages, then each agent's tab in a random conversation. */
+async function openPages(run: LoadRun): Promise<void> {
+  const { options, relay } = run
+  for (let i = 0; i < options.lists; i++) {
+    const token = await run.tokenOf(`watcher-${i}`)
+    run.lists.push(await openList(relay, token, run.latencies, run.seenChanges))
+  }
+  for (let i = 0; i < options.agents; i++) {
+    const agent: AgentTab = {
+      id: `agent-${i}`,
+      conversation: randomInt(options.conversations),
+      activity: 'viewing',
+      since: Date.now(),
+      socket: null,
+      clientId: 0,
+      clock: 0,
     }
-  } finally {
-    running = false
-    for (const a of agents) a.socket?.terminate()
-    for (const l of lists) l.socket.terminate()
-    await relay.close()
+    run.agents.push(agent)
+    await enter(relay, agent, await run.tokenOf(agent.id))
+  }
+}
+
+/**
+ * Lets the agents act for `seconds` (heartbeats going), then stops them; returns the list
+ * pages' counters as they were when the time was up.
+ */
+async function measure(run: LoadRun): Promise<{ measuredSeconds: number; counted: ListPage[] }> {
+  const started = performance.now()
+  const heartbeats = setInterval(() => {
+    for (const a of run.agents) sendIfOpen(a.socket, HEARTBEAT_FRAME)
+    for (const l of run.lists) sendIfOpen(l.socket, HEARTBEAT_FRAME)
+  }, HEARTBEAT_MS)
+  const loops = run.agents.map((agent) => act(run, agent))
+  await delay(run.options.seconds * 1000)
+  run.running = false
+  const measuredSeconds = (performance.now() - started) / 1000
+  const counted = run.lists.map((l) => ({ ...l }))
+  await Promise.all(loops)
+  clearInterval(heartbeats)
+  return { measuredSeconds, counted }
+}
+
+/** One agent until the run stops: after an exponential dwell, toggles replying or moves. */
+async function act(run: LoadRun, agent: AgentTab): Promise<void> {
+  const { options, relay } = run
+  const token = await run.tokenOf(agent.id)
+  while (run.running) {
+    await delay(-Math.log(1 - Math.random()) * options.dwellMs)
+    if (!run.running) break
+    if (Math.random() < 0.5) {
+      agent.activity = agent.activity === 'viewing' ? 'replying' : 'viewing'
+      agent.since = Date.now()
+      sendState(agent)
+      run.toggles++
+    } else {
+      leave(agent)
+      let next = randomInt(options.conversations - 1)
+      if (next >= agent.conversation) next++
+      agent.conversation = next
+      agent.activity = 'viewing'
+      agent.since = Date.now()
+      await enter(relay, agent, token)
+      run.moves++
+    }
+  }
+}
+
+function figuresOf(
+  run: LoadRun,
+  counted: readonly ListPage[],
+  measuredSeconds: number,
+  consistent: boolean,
+): MailboxListLoadResult {
+  const { moves, toggles } = run
+  const sum = (f: (l: ListPage) => number) =>
+    counted.reduce((n, l) => n + f(l), 0) / counted.length / measuredSeconds
+  const summaryFramesPerSec = sum((l) => l.summaryFrames)
+  const sorted = [...run.latencies].sort((a, b) => a - b)
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0
+  const totalSummaryFrames = counted.reduce((n, l) => n + l.summaryFrames, 0)
+  return {
+    options: run.options,
+    measuredSeconds,
+    movesPerSec: moves / measuredSeconds,
+    togglesPerSec: toggles / measuredSeconds,
+    conversationChangesPerSec: (2 * moves + toggles) / measuredSeconds,
+    perList: {
+      framesPerSec: sum((l) => l.frames),
+      summaryFramesPerSec,
+      bytesPerSec: sum((l) => l.bytes),
+      wireBytesPerSec: sum((l) => l.wire),
+      summaryBytesPerSec: sum((l) => l.summaryBytes),
+      meanSummaryFrameBytes:
+        counted.reduce((n, l) => n + l.summaryBytes, 0) / Math.max(1, totalSummaryFrames),
+      meanEntriesPerSummaryFrame:
+        counted.reduce((n, l) => n + l.summaryEntries, 0) / Math.max(1, totalSummaryFrames),
+    },
+    relaySummaryFramesPerSec: summaryFramesPerSec,
+    changeToListMs: { samples: sorted.length, p50: pct(0.5), p99: pct(0.99), max: pct(1) },
+    consistent,
   }
 }
 

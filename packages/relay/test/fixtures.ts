@@ -19,6 +19,20 @@ import { createRelay, type RelayHandle, type RelayOptions } from '../src/index.j
 
 export { nameOf, TEST_SECRET, type TokenInput, uniqueRoom } from '@sightline/testkit/vitest'
 
+/**
+ * The socket layer the relays of these tests run on: `uws` (uWebSockets.js) in the vitest
+ * project `relay-uws`, else `ws` (SIGHTLINE_TEST_TRANSPORT, read by the testkit's startRelay).
+ * A test whose behaviour differs between the two by nature asserts each one's.
+ */
+export const TRANSPORT: 'ws' | 'uws' = kit.testTransport().transport ?? 'ws'
+
+/**
+ * uWS drops a connection whose request headers are not complete within its own fixed timeout
+ * (10 s, checked every 4 s), whatever `handshakeTimeoutMs` says (uws-transport.ts): the
+ * latest it is dropped, in ms, with a margin for a loaded machine.
+ */
+export const UWS_HTTP_TIMEOUT_BOUND_MS = 16_000
+
 /** Short intervals so liveness tests take about a second. */
 export const FAST: Partial<RelayOptions> = kit.FAST_RELAY
 
@@ -166,15 +180,17 @@ export class TestClient {
 }
 
 /**
- * Opens a raw client to `room`. Resolves once open, or once closed when the relay refuses
- * the connection (then `closeCode` is set). Closed after the test.
+ * Opens a raw client to `room` with `token` in the URL (and `protocols`, if given, offered as
+ * subprotocols). Resolves once open, or once closed when the relay refuses the connection
+ * (then `closeCode` is set). Closed after the test.
  */
 export async function connect(
   relay: RelayHandle,
   room: string,
   token: string,
+  protocols?: string[],
 ): Promise<TestClient> {
-  const ws = new WebSocket(`${relay.url}/${room}?token=${encodeURIComponent(token)}`)
+  const ws = new WebSocket(`${relay.url}/${room}?token=${encodeURIComponent(token)}`, protocols)
   const client = new TestClient(ws)
   onTestFinished(async () => {
     if (ws.readyState !== WebSocket.CLOSED) ws.terminate()

@@ -28,12 +28,27 @@ export async function startRelay<O extends TestRelayOptions, H extends { close()
     port: 0,
     jwtSecret: TEST_SECRET,
     ...FAST_RELAY,
+    ...testTransport(),
     ...options,
   } as unknown as O)
   onTestFinished(async () => {
     await relay.close()
   })
   return relay
+}
+
+/**
+ * The relay's socket layer the tests run on: `SIGHTLINE_TEST_TRANSPORT` (`ws` or `uws`; the
+ * vitest project `relay-uws` sets `uws`), else the relay's default. A test that passes
+ * `transport` itself keeps it.
+ */
+export function testTransport(): { transport?: 'ws' | 'uws' } {
+  const transport = process.env.SIGHTLINE_TEST_TRANSPORT
+  if (transport === undefined || transport === '') return {}
+  if (transport !== 'ws' && transport !== 'uws') {
+    throw new Error(`SIGHTLINE_TEST_TRANSPORT must be ws or uws, got "${transport}"`)
+  }
+  return { transport }
 }
 
 /** `startTcpProxy`, closed when the test finishes. */

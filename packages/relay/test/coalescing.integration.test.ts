@@ -6,7 +6,7 @@
  */
 import type { AwarenessEntry } from '@sightline/protocol'
 import { describe, expect, it } from 'vitest'
-import { coalesceWindowOf, FULL_WINDOW_PEERS } from '../src/core/room.js'
+import { coalesceWindowOf, FULL_WINDOW_PEERS } from '../src/core/forward-window.js'
 import { join, presence, settle, startRelay, uniqueRoom } from './fixtures.js'
 
 /** Long enough that "at once" and "held until the window ends" cannot be confused. */
@@ -65,11 +65,23 @@ describe('coalescing window', () => {
     const marks = [alice, bob, carol].map((c) => c.stateFrames().length)
     // Within the window of that first change: held.
     const heldAt = performance.now()
-    const activities = ['replying', 'viewing', 'viewing', 'replying'] as const
-    for (const [i, activity] of activities.entries()) {
-      alice.setState(11, i + 2, presence('alice', { activity }))
+    // Every held value distinct (from each other and from what went out before), so a window
+    // that kept the first, or any but the latest, shows here.
+    const aliceHeld = [
+      { activity: 'replying', away: false },
+      { activity: 'viewing', away: true },
+      { activity: 'replying', away: true },
+    ] as const
+    for (const [i, patch] of aliceHeld.entries()) {
+      alice.setState(11, i + 2, presence('alice', patch))
     }
-    carol.setState(33, 1, presence('carol', { activity: 'replying' }))
+    const carolHeld = [
+      { activity: 'viewing', away: true },
+      { activity: 'replying', away: false },
+    ] as const
+    for (const [i, patch] of carolHeld.entries()) {
+      carol.setState(33, i + 1, presence('carol', patch))
+    }
     await settle(alice)
     await settle(carol)
     expect(bob.stateFrames().length).toBe(marks[1])
@@ -84,9 +96,19 @@ describe('coalescing window', () => {
     await settle(bob)
     const newFrames = (i: number, c: { stateFrames(): AwarenessEntry[][] }) =>
       c.stateFrames().slice(marks[i])
-    // Bob: one frame, Alice's latest state and Carol's.
+    // Bob: one frame with the latest held value of each writer (the relay stamps its own
+    // clocks, so the value says which it is); none of the earlier held ones, none lost.
     expect(newFrames(1, bob).map(clientIds)).toEqual([[11, 33]])
-    expect(bob.live().get(11)?.activity).toBe('replying')
+    const [frame] = newFrames(1, bob)
+    const held = (id: number) => {
+      const entry = frame!.find((e) => e.clientId === id)!
+      const { activity, away } = JSON.parse(entry.json)
+      return { activity, away }
+    }
+    expect(held(11)).toEqual(aliceHeld[2])
+    expect(held(33)).toEqual(carolHeld[1])
+    expect(bob.live().get(11)).toMatchObject(aliceHeld[2])
+    expect(bob.live().get(33)).toMatchObject(carolHeld[1])
     // The writers: one frame each, without their own state (no echo). Frames of only their own
     // entries are the relay's corrections of their `since`, sent to them alone.
     const forwarded = (i: number, c: { stateFrames(): AwarenessEntry[][] }, own: number) =>

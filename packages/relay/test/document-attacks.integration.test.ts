@@ -35,7 +35,15 @@ import {
   step1Frame,
   subdocumentsFrame,
 } from './doc-frames.js'
-import { join, presence, settle, startRelay, type TestClient, uniqueRoom } from './fixtures.js'
+import {
+  join,
+  presence,
+  settle,
+  startRelay,
+  type TestClient,
+  TRANSPORT,
+  uniqueRoom,
+} from './fixtures.js'
 import { bystanders, documentFrom } from './helpers.js'
 
 /** The room document as `client` has received it (every sync frame applied in order). */
@@ -62,7 +70,10 @@ describe('document attacks', () => {
     )
     for (const a of attackers) for (const f of frames) a.send(f)
     await b.stillServed()
-    for (const a of attackers) expect(await a.closed()).toBe(CloseCode.ReadOnly)
+    // uWS lets go of a socket as it sends the close frame: the frames still arriving make the
+    // kernel reset the connection, which can overtake the close frame (seen as 1006).
+    const codes = TRANSPORT === 'uws' ? [CloseCode.ReadOnly, 1006] : [CloseCode.ReadOnly]
+    for (const a of attackers) expect(codes).toContain(await a.closed())
     await b.stillServed()
   })
 

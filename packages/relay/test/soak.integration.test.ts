@@ -4,7 +4,7 @@
  * no rooms, no connections, no extra handles or timers, heap near its baseline after GC.
  *
  * About 30 s by default. A longer run, bounded in time:
- *   SOAK_SECONDS=300 npx vitest run packages/relay/test/soak.test.ts
+ *   SOAK_SECONDS=300 npx vitest run packages/relay/test/soak.integration.test.ts
  */
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
