@@ -4,7 +4,8 @@
  * works on a fresh Debian/Ubuntu machine with only Node.js and npm:
  *
  *   chromium      e2e (Playwright launches the system browser; never a downloaded one)
- *   redis-server  cluster-mode tests (each starts its own on a free loopback port)
+ *   redis-server  cluster-mode tests (each starts its own on a free loopback port; redis-cli
+ *                 builds the Redis Cluster of redis-cluster.process.test.ts)
  *   php, phpunit  the FreeScout module's PHP tests and the PHP-mints/relay-verifies test
  *   nginx         deploy/nginx.conf checked with nginx -t and run in front of a relay
  *   openssl       throwaway certificates for that nginx
@@ -21,7 +22,10 @@ const TOOLS = {
     present: () => executable(process.env.SIGHTLINE_CHROMIUM || '/usr/bin/chromium'),
     packages: ['chromium'],
   },
-  redis: { present: () => onPath('redis-server'), packages: ['redis-server'] },
+  redis: {
+    present: () => onPath('redis-server') && onPath('redis-cli'),
+    packages: ['redis-server', 'redis-tools'],
+  },
   php: {
     present: () => onPath('php') && onPath('phpunit'),
     packages: ['php-cli', 'php-xml', 'php-mbstring', 'phpunit'],

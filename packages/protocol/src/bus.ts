@@ -169,7 +169,10 @@ export function nodesChannel(prefix: string): string {
 
 /**
  * The channel of a room (see the header): its mailbox's, or its own for a room outside the
- * `mailbox/...` scheme. Null for an invalid room name.
+ * `mailbox/...` scheme. Null for an invalid room name. One channel per mailbox is also one
+ * slot, hence one shard, on a Redis Cluster (sharded pub/sub hashes the whole name): the
+ * rooms of a mailbox need no hash tag to stay together, and the names are the same on one
+ * Redis and on a cluster.
  */
 export function roomChannel(prefix: string, room: string): string | null {
   const parsed = parseRoom(room)

@@ -8,27 +8,33 @@
  */
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import {
+  asBuffer,
+  asBytes,
+  type BusTransport,
+  busErrorLogger,
+  quitThenDisconnect,
+} from './bus-transport.js'
+import { createRedisClusterTransport } from './redis-cluster-transport.js'
+import { parseRedisUrl } from './redis-url.js'
 
-/** How long closing waits for Redis to acknowledge QUIT (ms). */
-const CLOSE_WAIT_MS = 500
 /** An error the other connection already logged this recently (ms) is not logged again. */
 const ERROR_REPEAT_MS = 100
 
-/** What the cluster needs from a bus (an in-memory one serves the unit tests). */
-export interface BusTransport {
-  /** Both connections are up. */
-  readonly connected: boolean
-  publish(channel: string, bytes: Uint8Array): void
-  subscribe(channel: string): Promise<void>
-  unsubscribe(channel: string): void
-  onMessage(handler: (channel: string, bytes: Uint8Array) => void): void
-  /** Called when `connected` changes. */
-  onStatus(handler: (connected: boolean) => void): void
-  close(): Promise<void>
+export type { BusTransport }
+
+/**
+ * Connects to Redis at `url`: one Redis (redis://[user:pass@]host:port[/db], rediss:// for
+ * TLS), or a Redis Cluster (redis-cluster://host:port[,host:port...], sharded pub/sub:
+ * redis-cluster-transport.ts). The URL's syntax: redis-url.ts.
+ */
+export function createRedisTransport(url: string, log: Logger): BusTransport {
+  const target = parseRedisUrl(url)
+  if (target.mode === 'cluster') return createRedisClusterTransport(target, log)
+  return createSingleRedisTransport(url, log)
 }
 
-/** Connects to Redis at `url` (redis://[user:pass@]host:port[/db], rediss:// for TLS). */
-export function createRedisTransport(url: string, log: Logger): BusTransport {
+function createSingleRedisTransport(url: string, log: Logger): BusTransport {
   const common = { lazyConnect: false, maxRetriesPerRequest: 1 }
   const pub = new Redis(url, { ...common, enableOfflineQueue: false })
   const sub = new Redis(url, { ...common })
@@ -43,15 +49,7 @@ export function createRedisTransport(url: string, log: Logger): BusTransport {
   }
   // Both connections fail together when Redis goes away: one line per failure, not one per
   // connection (the same message from the other connection within ERROR_REPEAT_MS is skipped).
-  let lastError = ''
-  let lastErrorAt = 0
-  const onError = (error: Error) => {
-    const now = Date.now()
-    if (error.message === lastError && now - lastErrorAt < ERROR_REPEAT_MS) return
-    lastError = error.message
-    lastErrorAt = now
-    log.warn({ err: error.message }, 'bus error')
-  }
+  const onError = busErrorLogger(log, ERROR_REPEAT_MS)
   for (const client of [pub, sub]) {
     client.on('ready', update)
     client.on('close', update)
@@ -66,7 +64,7 @@ export function createRedisTransport(url: string, log: Logger): BusTransport {
     publish(channel, bytes) {
       if (!connected) return
       pub
-        .publish(channel, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+        .publish(channel, asBuffer(bytes))
         .catch((error: Error) => log.debug({ err: error.message }, 'bus publish failed'))
     },
     async subscribe(channel) {
@@ -77,22 +75,12 @@ export function createRedisTransport(url: string, log: Logger): BusTransport {
     },
     onMessage(handler) {
       sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
-        handler(
-          channel.toString(),
-          new Uint8Array(message.buffer, message.byteOffset, message.length),
-        )
+        handler(channel.toString(), asBytes(message))
       })
     },
     onStatus(handler) {
       statusHandler = handler
     },
-    async close() {
-      // QUIT lets what was published (the goodbye) reach Redis first; a Redis that does not
-      // answer within CLOSE_WAIT_MS is simply disconnected.
-      const quit = Promise.allSettled([pub.quit(), sub.quit()])
-      await Promise.race([quit, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS))])
-      pub.disconnect()
-      sub.disconnect()
-    },
+    close: () => quitThenDisconnect([pub, sub]),
   }
 }
