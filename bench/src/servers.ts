@@ -131,15 +131,6 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
   let stopping = false
 
   const probeFile = join(tmpdir(), `sightline-bench-gc-${process.pid}-${port}.json`)
-  const args = (): string[] => {
-    const probe = ['--expose-gc', '--require', GC_PROBE]
-    const prof = config.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', config.cpuProfDir] : []
-    if (config.kind === 'sightline') {
-      const tsx = RELAY_CLI.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx'] : []
-      return [...probe, ...prof, ...tsx, RELAY_CLI]
-    }
-    return [...probe, ...prof, config.kind === 'hocuspocus' ? HOCUSPOCUS_SERVER : REFERENCE_SERVER]
-  }
   const env = {
     ...process.env,
     ...config.env,
@@ -151,7 +142,7 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
   async function start(): Promise<void> {
     stderr = ''
     stopping = false
-    const c = spawn('/bin/sh', ['-c', ULIMIT_EXEC, process.execPath, ...args()], {
+    const c = spawn('/bin/sh', ['-c', ULIMIT_EXEC, process.execPath, ...serverArgs(config)], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -189,27 +180,7 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
     port,
     url: `ws://127.0.0.1:${port}`,
     pid: () => child?.pid ?? 0,
-    async memoryAfterGc() {
-      const c = child
-      if (c === null || c.exitCode !== null || c.signalCode !== null) {
-        throw new Error(`${config.kind} server is not running`)
-      }
-      rmSync(probeFile, { force: true })
-      c.kill('SIGUSR2')
-      const deadline = performance.now() + GC_PROBE_TIMEOUT_MS
-      for (;;) {
-        try {
-          const sample = JSON.parse(readFileSync(probeFile, 'utf8')) as GcSample
-          rmSync(probeFile, { force: true })
-          return sample
-        } catch {
-          if (performance.now() > deadline) {
-            throw new Error(`${config.kind} server wrote no GC probe in ${GC_PROBE_TIMEOUT_MS} ms`)
-          }
-          await new Promise((resolve) => setTimeout(resolve, 20))
-        }
-      }
-    },
+    memoryAfterGc: () => probeMemory(config.kind, child, probeFile),
     start,
     kill9,
     async killAndRestart() {
@@ -222,13 +193,55 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
       const c = child
       if (c === null || c.exitCode !== null || c.signalCode !== null) return
       stopping = true
-      const exited = once(c, 'exit')
-      c.kill('SIGTERM')
-      const timer = setTimeout(() => c.kill('SIGKILL'), 5000)
-      await exited
-      clearTimeout(timer)
+      await terminate(c)
     },
   }
+}
+
+/** Node's arguments for a server: the GC probe, a CPU profile if wanted, its start file. */
+function serverArgs(config: ServerConfig): string[] {
+  const probe = ['--expose-gc', '--require', GC_PROBE]
+  const prof = config.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', config.cpuProfDir] : []
+  if (config.kind === 'sightline') {
+    const tsx = RELAY_CLI.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx'] : []
+    return [...probe, ...prof, ...tsx, RELAY_CLI]
+  }
+  return [...probe, ...prof, config.kind === 'hocuspocus' ? HOCUSPOCUS_SERVER : REFERENCE_SERVER]
+}
+
+/** Has the server's GC probe (SIGUSR2) write its memory after GC to `probeFile`, and reads it. */
+async function probeMemory(
+  kind: ServerKind,
+  c: ChildProcess | null,
+  probeFile: string,
+): Promise<GcSample> {
+  if (c === null || c.exitCode !== null || c.signalCode !== null) {
+    throw new Error(`${kind} server is not running`)
+  }
+  rmSync(probeFile, { force: true })
+  c.kill('SIGUSR2')
+  const deadline = performance.now() + GC_PROBE_TIMEOUT_MS
+  for (;;) {
+    try {
+      const sample = JSON.parse(readFileSync(probeFile, 'utf8')) as GcSample
+      rmSync(probeFile, { force: true })
+      return sample
+    } catch {
+      if (performance.now() > deadline) {
+        throw new Error(`${kind} server wrote no GC probe in ${GC_PROBE_TIMEOUT_MS} ms`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+}
+
+/** SIGTERM, SIGKILL after 5 s; resolves on the exit. */
+async function terminate(c: ChildProcess): Promise<void> {
+  const exited = once(c, 'exit')
+  c.kill('SIGTERM')
+  const timer = setTimeout(() => c.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
 }
 
 /** Polls the server's HTTP endpoint until it answers 200 (all three answer plain GETs). */

@@ -22,34 +22,68 @@ export interface HttpRoutes {
 
 const TEXT = 'text/plain; charset=utf-8'
 
+/** One answer of the routes, whatever the socket layer writes it with. */
+export interface HttpAnswer {
+  readonly status: number
+  /** The `content-type`. */
+  readonly type: string
+  readonly body: string
+  /** Close the connection after it (a request with a body, or another method than GET/HEAD). */
+  readonly close: boolean
+}
+
+/**
+ * The answer to `method` `path` (the target without its query), whose request announced a
+ * body (`hasBody`) or not; a promise for `/metrics` (the registry collects asynchronously).
+ * Socket layers write it with their own HTTP server (`httpHandler` for Node's).
+ */
+export function answerHttp(
+  routes: HttpRoutes,
+  method: string,
+  path: string,
+  hasBody: boolean,
+): HttpAnswer | Promise<HttpAnswer> {
+  const get = method === 'GET' || method === 'HEAD'
+  const close = !get || hasBody
+  if (!get) return { status: 405, type: TEXT, body: 'method not allowed', close }
+  if (path === '/healthz') return { status: 200, type: TEXT, body: 'ok', close }
+  if (path === '/readyz') {
+    const why = routes.unready()
+    return why === null
+      ? { status: 200, type: TEXT, body: 'ready', close }
+      : { status: 503, type: TEXT, body: why, close }
+  }
+  if (path === '/metrics' && routes.metrics !== null) {
+    const registry = routes.metrics
+    return registry.metrics().then(
+      (body) => ({ status: 200, type: registry.contentType, body, close }),
+      () => ({ status: 500, type: TEXT, body: 'metrics unavailable', close }),
+    )
+  }
+  return { status: 404, type: TEXT, body: 'not found', close }
+}
+
 /** A request listener for `http.createServer` answering the routes above. */
 export function httpHandler(
   routes: HttpRoutes,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0]
-    const get = req.method === 'GET' || req.method === 'HEAD'
     const hasBody =
       req.headers['content-length'] !== undefined || 'transfer-encoding' in req.headers
-    if (!get || hasBody) res.shouldKeepAlive = false
-    if (!get) return void reply(res, 405, TEXT, 'method not allowed')
-    if (get && path === '/healthz') return void reply(res, 200, TEXT, 'ok')
-    if (get && path === '/readyz') {
-      const why = routes.unready()
-      return void (why === null ? reply(res, 200, TEXT, 'ready') : reply(res, 503, TEXT, why))
-    }
-    if (get && path === '/metrics' && routes.metrics !== null) {
-      const registry = routes.metrics
-      registry.metrics().then(
-        (body) => reply(res, 200, registry.contentType, body),
-        () => reply(res, 500, TEXT, 'metrics unavailable'),
-      )
-      return
-    }
-    reply(res, 404, TEXT, 'not found')
+    const answer = answerHttp(
+      routes,
+      req.method ?? '',
+      (req.url ?? '/').split('?')[0] ?? '/',
+      hasBody,
+    )
+    if (answer instanceof Promise) answer.then((a) => reply(res, a))
+    else reply(res, answer)
   }
 }
 
-function reply(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body)
+function reply(res: ServerResponse, answer: HttpAnswer): void {
+  if (answer.close) res.shouldKeepAlive = false
+  res
+    .writeHead(answer.status, { 'content-type': answer.type, 'cache-control': 'no-store' })
+    .end(answer.body)
 }
