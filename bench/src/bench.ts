@@ -40,11 +40,11 @@ async function runOne(
 ): Promise<unknown> {
   switch (workload) {
     case 'steady':
-      return runSteady(kind, config)
+      return runSteady(kind, config, cpuProfDir)
     case 'hot-room':
       return runHotRoom(kind, config, cpuProfDir)
     case 'churn':
-      return runChurn(kind, config)
+      return runChurn(kind, config, cpuProfDir)
     case 'restart-storm':
       return runRestartStorm(kind, config)
     case 'capacity':

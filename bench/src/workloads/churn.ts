@@ -23,11 +23,16 @@ export interface ChurnFigures {
   readonly server: ServerFigures
 }
 
-export async function runChurn(kind: ServerKind, config: BenchConfig): Promise<ChurnFigures> {
+export async function runChurn(
+  kind: ServerKind,
+  config: BenchConfig,
+  cpuProfDir?: string,
+): Promise<ChurnFigures> {
   const c = config.churn
   const session = await openSession({
     kind,
     config,
+    cpuProfDir,
     tabs: c.baseTabs + c.ratePerSec * (c.lifetimeMs / 1000),
     behaviour: presenceBehaviour(kind, 0),
   })

@@ -49,11 +49,16 @@ export interface SteadyResult {
   }
 }
 
-export async function runSteady(kind: ServerKind, config: BenchConfig): Promise<SteadyResult> {
+export async function runSteady(
+  kind: ServerKind,
+  config: BenchConfig,
+  cpuProfDir?: string,
+): Promise<SteadyResult> {
   const c = config.steady
   const session = await openSession({
     kind,
     config,
+    cpuProfDir,
     tabs: c.tabs,
     behaviour: presenceBehaviour(kind, c.changeMs),
   })

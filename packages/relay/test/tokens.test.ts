@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { SignJWT } from 'jose'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { VerifiedTokens } from '../src/access/tokens.js'
 import { createTokenVerifier, isRelayError } from '../src/index.js'
 import { mintToken, TEST_SECRET } from './fixtures.js'
 
@@ -99,5 +100,38 @@ describe('public-key tokens', () => {
     expect(await rejection(verifier.verify(token))).toContain(
       'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
     )
+  })
+})
+
+describe('verified tokens remembered until they expire', () => {
+  it('answers the same token again from memory, and verifies it again once expired', async () => {
+    const verifier = await createTokenVerifier({ jwtSecret: TEST_SECRET, clockToleranceSec: 0 })
+    const token = await mintToken({ sub: 'alice', expiresIn: 2 })
+    const first = await verifier.verify(token)
+    // The same frozen claims: no second signature check.
+    expect(await verifier.verify(token)).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+    vi.useFakeTimers({ toFake: ['Date'], now: (first.exp + 1) * 1000 })
+    try {
+      expect(await rejection(verifier.verify(token))).toMatch(/EXPIRED/)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('never remembers a refused token, and keeps at most its bound (the oldest go first)', async () => {
+    const verifier = await createTokenVerifier({ jwtSecret: TEST_SECRET, clockToleranceSec: 0 })
+    const forged = `${(await mintToken({ sub: 'alice' })).slice(0, -4)}AAAA`
+    await rejection(verifier.verify(forged))
+    await rejection(verifier.verify(forged))
+    const cache = new VerifiedTokens(2)
+    const claimsOf = (sub: string) => ({ sub, name: sub, rooms: [], exp: Date.now() / 1000 + 60 })
+    cache.set('a', claimsOf('a'))
+    cache.set('b', claimsOf('b'))
+    cache.set('c', claimsOf('c'))
+    expect(cache.size).toBe(2)
+    expect(cache.get('a')).toBeUndefined()
+    expect(cache.get('c')?.sub).toBe('c')
+    expect(VerifiedTokens.digest('x.y.z')).not.toContain('x.y.z')
   })
 })

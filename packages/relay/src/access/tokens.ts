@@ -4,12 +4,17 @@
  * header is only compared against it, never trusted. `exp` is required; the lifetime
  * (`exp - iat`, or `exp - now` without `iat`) may not exceed `maxTokenLifetimeSec`, and `iat`
  * may not lie in the future beyond the clock tolerance.
+ *
+ * Verified tokens are remembered until their `exp` (`VerifiedTokens`): a tab reconnects with
+ * the token it had (a network blip, a relay restart, a tab moving nodes), and verifying a
+ * signature is most of a join's CPU. Keyed by the token's SHA-256, so no token is kept.
  */
-import { createPublicKey } from 'node:crypto'
+import { createHash, createPublicKey } from 'node:crypto'
 import { PresenceLimits, type SightlineClaims } from '@sightline/protocol'
 import { type CryptoKey, importJWK, importSPKI, type JWK, jwtVerify } from 'jose'
 import { DEFAULT_OPTIONS, type JwtAlgorithm, type RelayOptions } from '../config/options.js'
 import { RelayError, RelayErrorCode } from '../errors.js'
+import { hs256Verifier } from './hs256.js'
 
 /** Checks a token and returns its claims; rejects with a RelayError `bad_token`. */
 export interface TokenVerifier {
@@ -65,7 +70,7 @@ export async function createTokenVerifier(
   let algorithm: 'HS256' | JwtAlgorithm
   if (options.jwtSecret) {
     // Imported once: given raw bytes, jose imports the key again on every verification
-    // (measured: 170 µs per token instead of 90, which a reconnect storm pays thousands of times).
+    // (docs/performance.md, "Measurements behind code decisions").
     key = await crypto.subtle.importKey(
       'raw',
       new TextEncoder().encode(options.jwtSecret),
@@ -85,12 +90,24 @@ export async function createTokenVerifier(
     requiredClaims: ['exp', 'sub'],
     clockTolerance: options.clockToleranceSec,
   }
+  const verified = new VerifiedTokens()
+  // HS256 in one synchronous node:crypto call (hs256.ts); public keys through jose.
+  const verifyHs256 =
+    options.jwtSecret && algorithm === 'HS256'
+      ? hs256Verifier(options.jwtSecret, options.clockToleranceSec)
+      : null
   return {
     algorithm,
     async verify(token: string): Promise<SightlineClaims> {
+      const digest = VerifiedTokens.digest(token)
+      const known = verified.get(digest)
+      if (known !== undefined) return known
       let payload: object
       try {
-        ;({ payload } = await jwtVerify(token, key, verifyOptions))
+        payload =
+          verifyHs256 !== null
+            ? verifyHs256(token)
+            : (await jwtVerify(token, key, verifyOptions)).payload
       } catch (cause) {
         throw new RelayError(RelayErrorCode.BadToken, `token rejected: ${describe(cause)}`, {
           cause,
@@ -102,8 +119,55 @@ export async function createTokenVerifier(
       }
       const { sub, name, avatar, rooms, exp, iat } = claims
       checkLifetime(exp, iat, options.clockToleranceSec, maxLifetime)
-      return avatar === undefined ? { sub, name, rooms, exp } : { sub, name, avatar, rooms, exp }
+      const checked: SightlineClaims = Object.freeze(
+        avatar === undefined ? { sub, name, rooms, exp } : { sub, name, avatar, rooms, exp },
+      )
+      verified.set(digest, checked)
+      return checked
     },
+  }
+}
+
+/** Verified tokens remembered at most (about 0.5 KB each). */
+export const MAX_VERIFIED_TOKENS = 10_000
+
+/**
+ * Claims of tokens that passed verification, by the token's SHA-256, until the token's `exp`
+ * (never past it: an expired token is verified, and refused, again). Bounded: past
+ * `MAX_VERIFIED_TOKENS` the oldest is forgotten. Refused tokens are never remembered (the
+ * failure budget, failure-budget.ts, limits what they cost).
+ */
+export class VerifiedTokens {
+  readonly #claims = new Map<string, SightlineClaims>()
+  readonly #max: number
+
+  constructor(max = MAX_VERIFIED_TOKENS) {
+    this.#max = max
+  }
+
+  static digest(token: string): string {
+    return createHash('sha256').update(token).digest('base64')
+  }
+
+  get size(): number {
+    return this.#claims.size
+  }
+
+  /** The claims of a verified token, while it has not expired (`nowSec`: seconds). */
+  get(digest: string, nowSec: number = Date.now() / 1000): SightlineClaims | undefined {
+    const claims = this.#claims.get(digest)
+    if (claims === undefined) return undefined
+    if (claims.exp > nowSec) return claims
+    this.#claims.delete(digest)
+    return undefined
+  }
+
+  set(digest: string, claims: SightlineClaims): void {
+    if (this.#claims.size >= this.#max) {
+      const oldest = this.#claims.keys().next()
+      if (!oldest.done) this.#claims.delete(oldest.value)
+    }
+    this.#claims.set(digest, claims)
   }
 }
 
