@@ -6,8 +6,19 @@
  * agents in real Chromium. The FreeScout bug it fixes: with focus taking turns, one agent
  * vanished from the other's viewers after 58 s and the other after 178 s.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type Browser, expect, type Page, test } from '@playwright/test'
 import { AGENTS, type Agent, type Helpdesk, startHelpdesk } from './freescout/helpdesk.js'
+import {
+  buildCurrentRelease,
+  buildPreviousRelease,
+  CURRENT_MODULE,
+  moduleVersion,
+  PREVIOUS_RELEASE,
+  unzipModule,
+} from './freescout/releases.js'
 import { startTlsProxy } from './freescout/tls-proxy.js'
 import {
   emulateWindows,
@@ -19,7 +30,7 @@ import {
 import { freePort, type RelayProcess, startRelayProcess } from './support/relay-process.js'
 
 const SECRET = 'sightline-freescout-e2e-secret-0123456789'
-const [ann, bob, cid, dee] = AGENTS as [Agent, Agent, Agent, Agent]
+const [ann, bob, cid, dee, wei] = AGENTS as [Agent, Agent, Agent, Agent, Agent]
 const FOCUSED: WindowState = { focused: true, hidden: false }
 /** Side by side, the other window has the focus (FreeScout then stops reporting the viewer). */
 const UNFOCUSED: WindowState = { focused: false, hidden: false }
@@ -537,5 +548,157 @@ test("over HTTPS behind nginx: the relay under /sightline/ on FreeScout's own ho
     await proxy.close()
     await desk.close()
     await own.stop('SIGTERM')
+  }
+})
+
+test("an agent whose FreeScout speaks Chinese gets Sightline's words in Chinese, whatever <html lang> says", async ({
+  browser,
+}) => {
+  expect(wei.locale).toBe('zh-CN')
+  const c = conversation()
+  const w = await openAgent(browser, wei, `/conversation/${c}`, FOCUSED)
+  const a = await openAgent(browser, ann, `/conversation/${c}`, UNFOCUSED)
+  // FreeScout's page says English (the installation's locale); the module passed Wei's own.
+  await expect(w.locator('html')).toHaveAttribute('lang', 'en')
+  const box = w.locator('#sightline-conv-viewers')
+  await expect(box).toHaveAttribute('lang', 'zh-CN')
+  await expect(box).toHaveAttribute('aria-label', '此会话中的其他客服')
+  await expect(viewer(w, ann)).toHaveAttribute('title', 'Ann Lee正在查看')
+  // Each agent in their own language: Ann's page stays English.
+  await expect(viewer(a, wei)).toHaveAttribute('title', 'Wei Zhang is viewing')
+
+  // Ann replies first; Wei opens his editor: the widget's warning follows the binding's lang.
+  await a.getByTestId('fs-reply').click()
+  await expect(viewer(w, ann)).toHaveAttribute('title', 'Ann Lee正在回复')
+  await w.getByTestId('fs-reply').click()
+  await expect(w.locator('.sightline-banners')).toHaveAttribute('lang', 'zh-CN')
+  await expect(w.locator('sightline-reply-warning')).toContainText('Ann Lee已在回复')
+
+  // His send is held, in Chinese; he cancels.
+  const asked = new Promise<string>((resolve) =>
+    w.once('dialog', (dialog) => {
+      resolve(dialog.message())
+      void dialog.dismiss()
+    }),
+  )
+  await w.getByTestId('fs-send').click()
+  expect(await asked).toBe('Ann Lee正在回复。\n\n仍然发送吗？')
+
+  // Without access to the mailbox, his page says presence is offline, in Chinese.
+  helpdesk.setAccess(wei, { mailboxes: [2] })
+  onTestEnd(() => helpdesk.setAccess(wei, { mailboxes: wei.mailboxes }))
+  const blind = await openAgent(browser, wei, `/conversation/${c}`, FOCUSED)
+  await expect(offlineMarker(blind)).toBeVisible()
+  await expect(offlineMarker(blind)).toHaveText('实时状态离线')
+  await expect(offlineMarker(blind)).toHaveAttribute('lang', 'zh-CN')
+  await expect(offlineMarker(blind)).toHaveAttribute(
+    'title',
+    '实时状态已离线（没有访问权限）：现在显示的是FreeScout自带的查看者，可能滞后或缺失。',
+  )
+})
+
+/** The language the binding script speaks (window.SightlineFreeScout.lang, since 0.2.0). */
+const bindingLang = (page: Page) =>
+  page.evaluate(
+    () =>
+      (window as unknown as { SightlineFreeScout?: { lang?: string } }).SightlineFreeScout?.lang ??
+      null,
+  )
+
+/** Grants::TTL_SECONDS of the module at `moduleDir`: how long its tokens live. */
+function tokenLifetime(moduleDir: string): number {
+  const grants = readFileSync(join(moduleDir, 'Support/Grants.php'), 'utf8')
+  const match = /const TTL_SECONDS = (\d+);/.exec(grants)
+  if (!match) throw new Error(`no TTL_SECONDS in ${moduleDir}/Support/Grants.php`)
+  return Number(match[1])
+}
+
+test('upgrading the module: the new zip unzipped over the previous release, pages reloaded, presence resumes on the new scripts and token route', async ({
+  browser,
+}, testInfo) => {
+  test.setTimeout(120_000)
+  const work = mkdtempSync(join(tmpdir(), 'sightline-upgrade-'))
+  onTestEnd(() => rmSync(work, { recursive: true, force: true }))
+  const built = Date.now()
+  const previousZip = buildPreviousRelease(work)
+  const currentZip = buildCurrentRelease(work)
+  const buildMs = Date.now() - built
+  const current = moduleVersion(CURRENT_MODULE)
+  expect(current, 'module.json names a new version').not.toBe(PREVIOUS_RELEASE.version)
+
+  // FreeScout with the previous release installed (unzipped into Modules/).
+  const modules = join(work, 'freescout/Modules')
+  const installed = unzipModule(previousZip, modules)
+  expect(moduleVersion(installed)).toBe(PREVIOUS_RELEASE.version)
+  const previousTtl = tokenLifetime(installed)
+  const desk = await startHelpdesk({
+    relayUrl: relay.url,
+    secret: SECRET,
+    mailboxOf: () => 1,
+    listOf: () => [],
+    moduleDir: installed,
+  })
+  const script = (version: string) => [
+    `/modules/sightline/js/sightline.iife.js?v=${version}`,
+    `/modules/sightline/js/sightline-freescout.js?v=${version}`,
+  ]
+  const routesUsed = (from: number) =>
+    new Set(desk.tokenRequests.slice(from).map((r) => `${r.method} ${r.path}, ${r.ttl} s`))
+  try {
+    const c = conversation()
+    const a = await openAgent(browser, ann, `/conversation/${c}`, FOCUSED, desk)
+    const b = await openAgent(browser, bob, `/conversation/${c}`, UNFOCUSED, desk)
+    await expect(viewer(a, bob)).toBeVisible({ timeout: 2000 })
+    await expect(viewer(b, ann)).toBeVisible({ timeout: 2000 })
+    // The previous release: its scripts, its token route and token lifetime.
+    expect(desk.assetRequests).toEqual(expect.arrayContaining(script(PREVIOUS_RELEASE.version)))
+    expect(routesUsed(0)).toEqual(new Set([`POST /sightline/token, ${previousTtl} s`]))
+    expect(await bindingLang(a)).toBeNull()
+
+    // FreeScout's nginx caches modules/ for a month: a reload fetches none of the scripts again,
+    // so only a new ?v= brings a release's scripts to an open browser.
+    const cached = desk.assetRequests.length
+    await a.reload()
+    await expect(viewer(a, bob)).toBeVisible({ timeout: 2000 })
+    expect(desk.assetRequests.slice(cached)).toEqual([])
+
+    // The admin unzips the new release over the old folder; the agents reload.
+    unzipModule(currentZip, modules)
+    expect(moduleVersion(installed)).toBe(current)
+    const currentTtl = tokenLifetime(installed)
+    expect(currentTtl).not.toBe(previousTtl)
+    const assetsAt = desk.assetRequests.length
+    const tokensAt = desk.tokenRequests.length
+    await a.reload()
+    await b.reload()
+    for (const page of [a, b]) {
+      await expect(page.locator('#sightline-conv-viewers')).toHaveAttribute(
+        'data-sightline-status',
+        'connected',
+        { timeout: 5000 },
+      )
+    }
+    await expect(viewer(a, bob)).toBeVisible()
+    await expect(viewer(b, ann)).toBeVisible()
+    // The new scripts were fetched (not the cached old ones), and they run: the new binding
+    // exposes the agent's language; both pages took tokens from the new route only.
+    expect(desk.assetRequests.slice(assetsAt)).toEqual(expect.arrayContaining(script(current)))
+    expect(await bindingLang(a)).toBe('en')
+    expect(routesUsed(tokensAt)).toEqual(new Set([`POST /sightline-token, ${currentTtl} s`]))
+    expect(new Set(desk.tokenRequests.slice(tokensAt).map((r) => r.agent))).toEqual(
+      new Set([ann.id, bob.id]),
+    )
+
+    // FreeScout keeps working with it: replying shows both ways, within a second.
+    await b.getByTestId('fs-reply').click()
+    await expect(viewer(a, bob)).toHaveClass(/\bviewer-replying\b/, { timeout: 1000 })
+    await a.getByTestId('fs-note').click()
+    await expect(viewer(b, ann)).toHaveClass(/\bviewer-replying\b/, { timeout: 1000 })
+    testInfo.annotations.push({
+      type: 'upgrade',
+      description: `${PREVIOUS_RELEASE.version} (${PREVIOUS_RELEASE.commit.slice(0, 7)}) -> ${current}; both zips built in ${buildMs} ms`,
+    })
+  } finally {
+    await desk.close()
   }
 })

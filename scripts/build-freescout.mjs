@@ -5,6 +5,10 @@
  * integrations/freescout/dist/Sightline-<version>.zip, holding one folder `Sightline/` (the
  * module, without its tests) to unzip into FreeScout's Modules/. Uses the `zip` command when
  * present, else Python's zipfile module; no npm dependency.
+ *
+ *   --out-dir <dir>      write the zip there instead (the e2e upgrade test: a temporary folder)
+ *   --no-widget-build    take packages/widget/dist/sightline.iife.js as already built (the e2e
+ *                        web server built it for the run; rebuilding would rewrite served files)
  */
 import { spawnSync } from 'node:child_process'
 import {
@@ -17,8 +21,9 @@ import {
   rmSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 import { buildWidget, widgetDir } from './build-app.mjs'
 
 const moduleDir = fileURLToPath(new URL('../integrations/freescout/', import.meta.url))
@@ -36,13 +41,20 @@ function hasCommand(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
 }
 
-export function buildFreescoutModule() {
-  buildWidget()
+/**
+ * Builds the zip; returns its path. `outDir`: where (default the module's dist/);
+ * `widgetBuild: false` uses the widget's dist/ as it is.
+ */
+export function buildFreescoutModule({
+  outDir = join(moduleDir, 'dist'),
+  widgetBuild = true,
+} = {}) {
+  if (widgetBuild) buildWidget()
   const bundle = join(widgetDir, 'dist/sightline.iife.js')
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: build the widget first`)
   copyFileSync(bundle, join(moduleDir, 'Public/js/sightline.iife.js'))
 
   const { version } = JSON.parse(readFileSync(join(moduleDir, 'module.json'), 'utf8'))
-  const outDir = join(moduleDir, 'dist')
   mkdirSync(outDir, { recursive: true })
   const zipPath = join(outDir, `Sightline-${version}.zip`)
   rmSync(zipPath, { force: true })
@@ -65,6 +77,12 @@ export function buildFreescoutModule() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const zipPath = buildFreescoutModule()
+  const { values } = parseArgs({
+    options: { 'out-dir': { type: 'string' }, 'no-widget-build': { type: 'boolean' } },
+  })
+  const zipPath = buildFreescoutModule({
+    ...(values['out-dir'] === undefined ? {} : { outDir: resolve(values['out-dir']) }),
+    widgetBuild: !values['no-widget-build'],
+  })
   console.log(`FreeScout module: ${relative(process.cwd(), zipPath)}`)
 }

@@ -2,39 +2,35 @@
  * A loopback stand-in for a FreeScout 1.8.235 installation with the Sightline module enabled:
  * the markup the module's binding script reads (conversation page and mailbox list page, with
  * FreeScout's ids, classes, data attributes, CSRF meta tag and Content-Security-Policy), the
- * module's assets under /modules/sightline, and its token route: session cookie + CSRF here,
- * then the module's own controller in PHP (integrations/freescout/test/token-route.php runs
- * SightlineController::token on FreeScout's stand-in users, under `php -S`), so the tokens are the module's.
- * Only the module's own files are served from the repo; FreeScout's main.js is the reduced
- * stand-in main-stub.js.
+ * module's assets under /modules/sightline, and the module itself run in PHP under `php -S`
+ * (integrations/freescout/test/token-route.php, on FreeScout's stand-in users and hooks): its
+ * service provider renders what it adds to each page (the config meta tag with the agent's
+ * locale, the versioned script tags, the stylesheet, the CSP's connect-src), its routes.php
+ * says where the token route is, and its controller mints the tokens (after the session cookie
+ * and CSRF checks here). By default the module is the repo's (with the widget bundle from
+ * packages/widget/dist); `moduleDir` runs an installed copy instead, as unzipped into
+ * FreeScout's Modules/ (its files read afresh on every request, so unzipping a newer release
+ * over it upgrades it in place). FreeScout's main.js is the reduced stand-in main-stub.js.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { extname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '../support/relay-process.js'
 
 const asset = (path: string) => fileURLToPath(new URL(path, import.meta.url))
-const ASSETS: Record<string, { file: string; type: string }> = {
-  '/modules/sightline/js/sightline.iife.js': {
-    file: asset('../../packages/widget/dist/sightline.iife.js'),
-    type: 'text/javascript',
-  },
-  '/modules/sightline/js/sightline-freescout.js': {
-    file: asset('../../integrations/freescout/Public/js/sightline-freescout.js'),
-    type: 'text/javascript',
-  },
-  '/modules/sightline/css/sightline-freescout.css': {
-    file: asset('../../integrations/freescout/Public/css/sightline-freescout.css'),
-    type: 'text/css',
-  },
-  '/modules/sightline/js/sightline-settings.js': {
-    file: asset('../../integrations/freescout/Public/js/sightline-settings.js'),
-    type: 'text/javascript',
-  },
-  '/js/main.js': { file: asset('./main-stub.js'), type: 'text/javascript' },
-}
+/** The module in the repo, and the bundle `pnpm build:freescout` would copy into it. */
+const REPO_MODULE = asset('../../integrations/freescout')
+const REPO_BUNDLE = asset('../../packages/widget/dist/sightline.iife.js')
+const MAIN_JS = asset('./main-stub.js')
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css' }
+/**
+ * FreeScout's nginx configuration caches public/modules/ for a month (`expires 1M`): only the
+ * module's `?v=<version>` makes browsers fetch a new release's scripts.
+ */
+const MODULE_CACHE = 'public, max-age=2592000'
 const TOKEN_ROUTE = asset('../../integrations/freescout/test/token-route.php')
 /** Every mailbox of the stand-in FreeScout. */
 const MAILBOXES = [1, 2]
@@ -45,6 +41,8 @@ export interface Agent {
   readonly lastName: string
   /** Mailboxes this agent may access in FreeScout (at start; see Helpdesk.setAccess). */
   readonly mailboxes: readonly number[]
+  /** Their language in FreeScout (Profile » Language); unset: the installation's (en). */
+  readonly locale?: string
 }
 
 /** What FreeScout lets an agent do now: their mailboxes, and whether an admin disabled them. */
@@ -58,7 +56,17 @@ export const AGENTS: readonly Agent[] = [
   { id: 2, firstName: 'Bob', lastName: 'Ray', mailboxes: [1, 2] },
   { id: 3, firstName: 'Cid', lastName: 'Roe', mailboxes: [2] },
   { id: 4, firstName: 'Dee', lastName: 'Fox', mailboxes: [1] },
+  { id: 5, firstName: 'Wei', lastName: 'Zhang', mailboxes: [1], locale: 'zh-CN' },
 ]
+
+/** A call of the module's token route as the stand-in received it. */
+export interface TokenRequest {
+  readonly agent: number
+  readonly method: string
+  readonly path: string
+  /** The token's lifetime (exp - iat, seconds) when one was given, else null. */
+  readonly ttl: number | null
+}
 
 export interface Helpdesk {
   readonly url: string
@@ -66,6 +74,10 @@ export interface Helpdesk {
   cookie(agent: Agent): { name: string; value: string; url: string }
   /** Token route calls so far, by agent id. */
   readonly tokenCalls: Map<number, number>
+  /** Every call of the token route, in order (refused ones too). */
+  readonly tokenRequests: TokenRequest[]
+  /** Every request for the module's assets, as sent (path and query), in order. */
+  readonly assetRequests: string[]
   /** Changes what FreeScout lets `agent` do, from their next request on (an admin's edit). */
   setAccess(agent: Agent, access: Partial<Access>): void
   close(): Promise<void>
@@ -74,32 +86,43 @@ export interface Helpdesk {
 const csrfOf = (agent: Agent) => `csrf-${agent.id}-fixture`
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
+/** What the module's service provider adds to one page (test/token-route.php, "page"). */
+interface ModulePage {
+  head: string
+  bodyBottom: string
+  stylesheets: string[]
+  csp: string
+}
+
 /** FreeScout's layout (layouts/app.blade.php) around `content`, as the module alters it. */
 function layout(
   agent: Agent,
-  relayUrl: string,
+  module: ModulePage,
   bodyAttrs: string,
   bodyClass: string,
   content: string,
 ) {
-  const relayOrigin = new URL(relayUrl).origin.replace(/^http/, 'ws')
   // Helper::getCspValue(), then the module's csp.custom filter (connect-src for the relay).
   const csp =
     "base-uri 'none'; default-src 'self' ; img-src * 'self' data:; font-src * 'self' data:; " +
     "style-src * 'self' 'unsafe-inline'; form-action 'self' ; frame-src * 'self'; " +
-    `script-src 'self' 'nonce-fixture' ; connect-src 'self' ${relayOrigin};`
-  const config = JSON.stringify({ relayUrl, tokenUrl: '/sightline-token' })
+    `script-src 'self' 'nonce-fixture' ;${module.csp}`
+  const styles = module.stylesheets
+    .map((path) => `<link href="/${esc(path)}" rel="stylesheet">`)
+    .join('\n')
   const others = AGENTS.filter((a) => a.id !== agent.id)
     .map((a) => a.id)
     .join(' ')
+  // <html lang> is the installation's locale here (app.locale), whatever the agent's: what
+  // speaks the agent's language is the module's own locale passing.
   return `<!DOCTYPE html>
 <html lang="en"><head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
 <meta name="csrf-token" content="${csrfOf(agent)}">
 <title>FreeScout</title>
-<meta name="sightline-config" content="${esc(config)}">
-<link href="/modules/sightline/css/sightline-freescout.css" rel="stylesheet">
+${module.head}
+${styles}
 <style>
   /* FreeScout's type scale: bootstrap.css html 10px, style.css body 13.4px. */
   html { font-size: 10px; }
@@ -114,18 +137,17 @@ function layout(
 <body class="locale-en ${bodyClass}" ${bodyAttrs} data-fixture-agents="${others}" data-auth_user_id="${agent.id}">
 ${content}
 <script src="/js/main.js"></script>
-<script src="/modules/sightline/js/sightline.iife.js"></script>
-<script src="/modules/sightline/js/sightline-freescout.js"></script>
+${module.bodyBottom}
 <script nonce="fixture">/* FreeScout's nonce'd inline script (Vars, initializers) */</script>
 </body></html>`
 }
 
-function conversationPage(agent: Agent, relayUrl: string, mailboxId: number, id: number) {
+function conversationPage(agent: Agent, module: ModulePage, mailboxId: number, id: number) {
   // conversations/view.blade.php (body_attrs: conversation_id, then mailbox_id from the editor
   // toolbar partial); #conv-viewers rendered from FreeScout's conv_view cache: a stale entry.
   return layout(
     agent,
-    relayUrl,
+    module,
     `data-conversation_id="${id}" data-mailbox_id="${mailboxId}"`,
     'body-conv',
     `<div id="conv-layout-main">
@@ -158,7 +180,7 @@ function conversationPage(agent: Agent, relayUrl: string, mailboxId: number, id:
   )
 }
 
-function listPage(agent: Agent, relayUrl: string, mailboxId: number, ids: readonly number[]) {
+function listPage(agent: Agent, module: ModulePage, mailboxId: number, ids: readonly number[]) {
   // mailboxes/view.blade.php + conversations_table.blade.php: the triangle in td.conv-current
   // is computed from FreeScout's cache when the list renders (here: a stale one on the last row).
   const rows = ids
@@ -173,7 +195,7 @@ function listPage(agent: Agent, relayUrl: string, mailboxId: number, ids: readon
     .join('\n')
   return layout(
     agent,
-    relayUrl,
+    module,
     `data-mailbox_id="${mailboxId}" data-folder_id="${mailboxId * 10}"`,
     '',
     `<div class="layout-2col"><div class="content-2col"><div id="conversations_list">
@@ -184,41 +206,65 @@ ${rows}
   )
 }
 
-interface TokenAnswer {
+interface ModuleRoute {
+  methods: string[]
+  uri: string
+  action: string
+  name: string | null
+}
+
+interface ModuleAnswer {
+  /** The relay address the module puts into pages (Settings::relayUrl), or null. */
+  relayUrl: string | null
+  /** The routes its Http/routes.php declares. */
+  routes: ModuleRoute[]
+}
+
+interface TokenAnswer extends ModuleAnswer {
   status: number
   headers: Record<string, string>
   body: unknown
-  /** The relay address the module puts into pages (Settings::relayUrl), or null. */
-  relayUrl: string | null
 }
 
+type PageAnswer = ModuleAnswer & ModulePage
+
 /**
- * The module's token route, run by PHP: test/token-route.php as the router of a `php -S` of its
- * own (one PHP process for the helpdesk's life, not one per call).
+ * The module run by PHP: test/token-route.php as the router of a `php -S` of its own (one PHP
+ * process for the helpdesk's life, not one per call), on the module at `moduleDir`.
  */
-async function startTokenRoute(): Promise<{
-  call(input: unknown): Promise<TokenAnswer>
+async function startTokenRoute(moduleDir: string): Promise<{
+  token(input: Record<string, unknown>): Promise<TokenAnswer>
+  page(input: Record<string, unknown>): Promise<PageAnswer>
   close(): Promise<void>
 }> {
   const port = await freePort()
-  const child: ChildProcess = spawn('php', ['-S', `127.0.0.1:${port}`, TOKEN_ROUTE], {
+  // No OPcache: `php -S` would keep serving the old release's compiled files after the new zip
+  // is unzipped over them, whose times (from the zips) can even be equal (a zip keeps 2 s).
+  const args = ['-d', 'opcache.enable=0', '-S', `127.0.0.1:${port}`, TOKEN_ROUTE]
+  const child: ChildProcess = spawn('php', args, {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, SIGHTLINE_MODULE_DIR: moduleDir },
   })
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const call = async (input: unknown): Promise<TokenAnswer> => {
+  const call = async (input: unknown): Promise<unknown> => {
     const res = await fetch(`http://127.0.0.1:${port}/`, {
       method: 'POST',
       body: JSON.stringify(input),
     })
-    if (!res.ok) throw new Error(`token-route.php answered ${res.status}: ${stderr}`)
-    return (await res.json()) as TokenAnswer
+    const text = await res.text()
+    if (!res.ok) throw new Error(`token-route.php answered ${res.status}: ${text}\n${stderr}`)
+    try {
+      return JSON.parse(text)
+    } catch {
+      throw new Error(`token-route.php answered no JSON: ${text}\n${stderr}`)
+    }
   }
   const deadline = Date.now() + 10_000
   for (;;) {
     try {
-      await call({ config: {}, mailboxes: [], user: null })
+      await call({ action: 'token', config: {}, mailboxes: [], user: null })
       break
     } catch (error) {
       if (child.exitCode !== null || Date.now() > deadline) {
@@ -229,7 +275,8 @@ async function startTokenRoute(): Promise<{
     }
   }
   return {
-    call,
+    token: async (input) => (await call({ ...input, action: 'token' })) as TokenAnswer,
+    page: async (input) => (await call({ ...input, action: 'page' })) as PageAnswer,
     async close() {
       child.kill('SIGTERM')
       await exited
@@ -237,11 +284,11 @@ async function startTokenRoute(): Promise<{
   }
 }
 
-function settingsPage(agent: Agent, relayUrl: string) {
+function settingsPage(agent: Agent, module: ModulePage, relayUrl: string) {
   // Manage » Settings » Sightline: the module's settings.blade.php, configured.
   return layout(
     agent,
-    relayUrl,
+    module,
     '',
     '',
     `<div class="section-heading">Sightline</div>
@@ -277,17 +324,37 @@ export async function startHelpdesk(options: {
   appUrl?: string
   mailboxOf: (conversationId: number) => number
   listOf: (mailboxId: number) => readonly number[]
+  /** The installed module (FreeScout's Modules/Sightline); default the repo's. */
+  moduleDir?: string
 }): Promise<Helpdesk> {
-  const config = {
-    'app.url': options.appUrl ?? 'http://127.0.0.1',
+  const moduleDir = options.moduleDir ?? REPO_MODULE
+  const tokenRoute = await startTokenRoute(moduleDir)
+  const tokenCalls = new Map<number, number>()
+  const tokenRequests: TokenRequest[] = []
+  const assetRequests: string[] = []
+  /** FreeScout's config as the module reads it; app.url once the stand-in listens. */
+  const config: Record<string, string> = {
+    'app.locale': 'en',
     'sightline.relay_url': options.relayUrl,
     'sightline.jwt_secret': options.secret,
   }
-  // The address pages get, as the module resolves SIGHTLINE_RELAY_URL (a path: against APP_URL).
-  const tokenRoute = await startTokenRoute()
-  const relayUrl = (await tokenRoute.call({ config, mailboxes: MAILBOXES, user: null })).relayUrl
-  if (relayUrl === null) throw new Error(`the module would not run with ${options.relayUrl}`)
-  const tokenCalls = new Map<number, number>()
+  const userOf = (agent: Agent) => {
+    const now = access.get(agent.id)!
+    return {
+      id: agent.id,
+      first_name: agent.firstName,
+      last_name: agent.lastName,
+      status: now.disabled ? 2 : 1,
+      mailbox_ids: now.mailboxes,
+      ...(agent.locale === undefined ? {} : { locale: agent.locale }),
+    }
+  }
+  /** A file of the module's Public/ (public/modules/sightline/ links to it), or null. */
+  const publicFile = (rest: string) => {
+    if (moduleDir === REPO_MODULE && rest === 'js/sightline.iife.js') return REPO_BUNDLE
+    const file = normalize(join(moduleDir, 'Public', rest))
+    return file.startsWith(join(moduleDir, 'Public')) && existsSync(file) ? file : null
+  }
   const access = new Map<number, Access>(
     AGENTS.map((a) => [a.id, { mailboxes: a.mailboxes, disabled: false }]),
   )
@@ -299,9 +366,24 @@ export async function startHelpdesk(options: {
 
   const server: Server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
-    const file = ASSETS[path]
-    if (file !== undefined) {
-      res.writeHead(200, { 'content-type': file.type }).end(readFileSync(file.file))
+    if (path === '/js/main.js') {
+      res.writeHead(200, { 'content-type': TYPES['.js']! }).end(readFileSync(MAIN_JS))
+      return
+    }
+    const modulePath = /^\/modules\/sightline\/(.+)$/.exec(path)
+    if (modulePath) {
+      assetRequests.push(req.url ?? path)
+      const file = publicFile(decodeURIComponent(modulePath[1]!))
+      if (file === null) {
+        res.writeHead(404).end()
+        return
+      }
+      res
+        .writeHead(200, {
+          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'cache-control': MODULE_CACHE,
+        })
+        .end(readFileSync(file))
       return
     }
     const agent = agentOf(req)
@@ -311,30 +393,7 @@ export async function startHelpdesk(options: {
     }
     const html = (body: string) =>
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body)
-    if (req.method === 'POST' && path === '/sightline-token') {
-      // FreeScout's web middleware (CSRF), then the module's controller in PHP.
-      if (req.headers['x-csrf-token'] !== csrfOf(agent)) {
-        res.writeHead(419).end('CSRF token mismatch')
-        return
-      }
-      tokenCalls.set(agent.id, (tokenCalls.get(agent.id) ?? 0) + 1)
-      const now = access.get(agent.id)!
-      const answer = await tokenRoute.call({
-        config,
-        mailboxes: MAILBOXES,
-        user: {
-          id: agent.id,
-          first_name: agent.firstName,
-          last_name: agent.lastName,
-          status: now.disabled ? 2 : 1,
-          mailbox_ids: now.mailboxes,
-        },
-      })
-      res
-        .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
-        .end(JSON.stringify(answer.body))
-      return
-    }
+    const page = () => tokenRoute.page({ config, mailboxes: MAILBOXES, user: userOf(agent) })
     if (req.method === 'POST' && path === '/conversation/ajax') {
       const form = new URLSearchParams(await readBody(req))
       const ok = req.headers['x-csrf-token'] === csrfOf(agent) && form.get('action') !== null
@@ -346,27 +405,75 @@ export async function startHelpdesk(options: {
     const conversationMatch = /^\/conversation\/(\d+)$/.exec(path)
     if (conversationMatch) {
       const id = Number(conversationMatch[1])
-      html(conversationPage(agent, relayUrl, options.mailboxOf(id), id))
+      html(conversationPage(agent, await page(), options.mailboxOf(id), id))
       return
     }
     if (path === '/settings/sightline') {
-      html(settingsPage(agent, relayUrl))
+      const module = await page()
+      html(settingsPage(agent, module, module.relayUrl ?? ''))
       return
     }
     const listMatch = /^\/mailbox\/(\d+)$/.exec(path)
     if (listMatch) {
       const id = Number(listMatch[1])
-      html(listPage(agent, relayUrl, id, options.listOf(id)))
+      html(listPage(agent, await page(), id, options.listOf(id)))
       return
     }
-    res.writeHead(404).end()
+    // Any other path: a route of the module's routes.php as installed now, else 404.
+    const answer = await tokenRoute.token({
+      config,
+      mailboxes: MAILBOXES,
+      user: userOf(agent),
+    })
+    const route = answer.routes.find(
+      (r) => r.uri === path && r.methods.includes(req.method ?? 'GET'),
+    )
+    if (route === undefined || !route.action.endsWith('@token')) {
+      res.writeHead(404).end()
+      return
+    }
+    // FreeScout's web middleware (CSRF), then the module's controller in PHP.
+    const body = answer.body as { token?: string } | null
+    const claims =
+      typeof body?.token === 'string'
+        ? (JSON.parse(Buffer.from(body.token.split('.')[1]!, 'base64url').toString()) as {
+            iat: number
+            exp: number
+          })
+        : null
+    const csrf = req.headers['x-csrf-token'] === csrfOf(agent)
+    tokenRequests.push({
+      agent: agent.id,
+      method: req.method ?? 'GET',
+      path,
+      ttl: csrf && claims !== null ? claims.exp - claims.iat : null,
+    })
+    if (!csrf) {
+      res.writeHead(419).end('CSRF token mismatch')
+      return
+    }
+    tokenCalls.set(agent.id, (tokenCalls.get(agent.id) ?? 0) + 1)
+    res
+      .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+      .end(JSON.stringify(answer.body))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   const url = `http://127.0.0.1:${port}`
+  // APP_URL: where the browsers reach FreeScout (asset() and route() build on it).
+  config['app.url'] = options.appUrl ?? url
+  // The address pages get, as the module resolves SIGHTLINE_RELAY_URL (a path: against APP_URL).
+  const relayUrl = (await tokenRoute.page({ config, mailboxes: MAILBOXES, user: null })).relayUrl
+  if (relayUrl === null) {
+    server.close()
+    await tokenRoute.close()
+    throw new Error(`the module would not run with ${options.relayUrl}`)
+  }
   return {
     url,
     tokenCalls,
+    tokenRequests,
+    assetRequests,
     setAccess(agent, change) {
       access.set(agent.id, { ...access.get(agent.id)!, ...change })
     },

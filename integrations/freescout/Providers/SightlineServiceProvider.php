@@ -3,6 +3,7 @@
 namespace Modules\Sightline\Providers;
 
 use Illuminate\Support\ServiceProvider;
+use Modules\Sightline\Support\AgentLocale;
 use Modules\Sightline\Support\Notice;
 use Modules\Sightline\Support\RelayUrl;
 use Modules\Sightline\Support\RelayUrlRule;
@@ -87,6 +88,9 @@ class SightlineServiceProvider extends ServiceProvider
             $config = [
                 'relayUrl' => Settings::relayUrl(),
                 'tokenUrl' => route('sightline.token'),
+                // The agent's language, whatever <html lang> says: the binding's words and the
+                // `lang` Sightline's elements follow.
+                'locale'   => AgentLocale::of(auth()->user()),
             ];
             echo '<meta name="sightline-config" content="'.e(json_encode($config, JSON_UNESCAPED_SLASHES)).'">';
         });

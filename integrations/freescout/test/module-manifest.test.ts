@@ -31,4 +31,11 @@ describe('module.json', () => {
     expect(manifest['files']).toEqual(['start.php'])
     expect(manifest['version']).toMatch(/^\d+\.\d+\.\d+$/)
   })
+
+  it("is the version docs/freescout.md's install and upgrade commands name", () => {
+    const doc = readFileSync(new URL('../../../docs/freescout.md', import.meta.url), 'utf8')
+    const named = [...doc.matchAll(/Sightline-(\d+\.\d+\.\d+)\.zip/g)].map((m) => m[1])
+    expect(named.length).toBeGreaterThanOrEqual(3)
+    expect(new Set(named)).toEqual(new Set([manifest['version']]))
+  })
 })

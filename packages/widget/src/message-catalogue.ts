@@ -4,6 +4,13 @@
  */
 import type { Activity } from '@sightline/protocol'
 
+/**
+ * Why a helpdesk binding says live presence is offline (the FreeScout module's marker): still
+ * connecting, the relay unreachable, the relay refused the connection, the agent has no access,
+ * or the helpdesk's token route gave no token.
+ */
+export type OfflineReason = 'connecting' | 'unreachable' | 'refused' | 'no-access' | 'no-token'
+
 /** The sentences of one language. Durations come formatted by the catalogue's own `duration`. */
 export interface Messages {
   /** The BCP 47 tag `Intl` formats numbers and lists with. */
@@ -37,4 +44,16 @@ export interface Messages {
   left(name: string): string
   /** Sentences read out one after another: "A. B." in English, "A。B。" in Chinese. */
   sentences(parts: readonly string[]): string
+  /** A viewer line of the helpdesk's own wording, marked away: "Bob is viewing (away)". */
+  withAway(line: string): string
+  /** The short marker a helpdesk binding shows while live presence is offline. */
+  readonly presenceOffline: string
+  /** The marker's tooltip: why (`offlineReason`), and that `helpdesk`'s own viewers show. */
+  presenceOfflineDetail(reason: string, helpdesk: string): string
+  /** "the relay refused the connection, close code 4401" (`closeCode` only for `refused`). */
+  offlineReason(reason: OfflineReason, closeCode: number | null): string
+  /** A send held for a collision: "Bob is replying now" (a sentence of the confirm). */
+  replyingNow(name: string): string
+  /** The question that ends that confirm. */
+  readonly sendAnyway: string
 }

@@ -49,6 +49,17 @@ function sample(m: Messages): string[] {
     m.away('Bob'),
     m.back('Bob'),
     m.left('Bob'),
+    // The helpdesk binding's own sentences (integrations/freescout).
+    m.withAway('X'),
+    m.presenceOffline,
+    m.presenceOfflineDetail('R', 'FreeScout'),
+    m.offlineReason('connecting', null),
+    m.offlineReason('unreachable', null),
+    m.offlineReason('refused', 4401),
+    m.offlineReason('no-access', null),
+    m.offlineReason('no-token', null),
+    m.replyingNow('Bob'),
+    m.sendAnyway,
     m.sentences(['A', 'B']),
   ]
 }
@@ -71,9 +82,22 @@ describe('catalogues', () => {
       const shared = i === 0 || i === sentences.length - 1
       if (!shared) expect(line, `sentence ${i}`).not.toBe(english[i])
       expect(line, `sentence ${i}`).not.toMatch(
-        /\b(is|replied|replying|viewing|joined|left|more|since|Dismiss)\b/,
+        /\b(is|replied|replying|viewing|joined|left|more|since|Dismiss|anyway|access|away)\b/i,
       )
     })
+  })
+
+  it("says the helpdesk binding's sentences, English as the binding said them before", () => {
+    expect(en.presenceOffline).toBe('presence offline')
+    expect(en.presenceOfflineDetail(en.offlineReason('refused', 4401), 'FreeScout')).toBe(
+      "Live presence is offline (the relay refused the connection, close code 4401): FreeScout's own viewers are shown, which may be late or missing.",
+    )
+    expect(en.offlineReason('refused', null)).toBe('the relay refused the connection')
+    expect(en.sentences([en.replyingNow('Ann Lee')])).toBe('Ann Lee is replying now.')
+    expect(en.withAway('Bob is viewing')).toBe('Bob is viewing (away)')
+    expect(en.sendAnyway).toBe('Send anyway?')
+    expect(zhHans.sentences([zhHans.replyingNow('Ann Lee')])).toBe('Ann Lee正在回复。')
+    expect(zhHans.offlineReason('refused', 4401)).toBe('中继服务器拒绝了连接，关闭代码 4401')
   })
 
   it('formats durations and lists through Intl', () => {

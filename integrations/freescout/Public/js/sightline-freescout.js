@@ -4,7 +4,7 @@
  * Loaded on every agent page after FreeScout's main.js and the all-in-one bundle
  * (sightline.iife.js, global `Sightline`). It reads only what FreeScout renders:
  *
- *   <meta name="sightline-config" content='{"relayUrl","tokenUrl"}'>   (this module's layout.head)
+ *   <meta name="sightline-config" content='{"relayUrl","tokenUrl","locale"}'>   (layout.head)
  *   <meta name="csrf-token">                                            (FreeScout's layout)
  *   <body data-auth_user_id data-conversation_id data-mailbox_id data-folder_id>
  *   conversation page: #conv-viewers, .conv-reply-block (class "hidden" while closed),
@@ -13,6 +13,10 @@
  *
  * and FreeScout's global JS hooks: fsAddFilter('conversation.can_submit'), fsAjax (the send),
  * initTooltip and Lang.get when present. Nothing here polls: presence comes from the relay.
+ *
+ * The agent's language: `locale` is the signed-in user's FreeScout locale (zh-CN, pt-BR, ...);
+ * this script's own words come from the bundle's catalogue nearest to it (English when there
+ * is none), and what it adds carries that catalogue's `lang`, which Sightline's elements follow.
  *
  * Degrade, never blind: while Sightline cannot reach the relay, or is refused, for longer than
  * OFFLINE_AFTER_MS, <html> gets the class `sightline-offline` (else `sightline-live` once
@@ -34,8 +38,18 @@
   const data = (name) => body.getAttribute(`data-${name}`) || null
   if (!data('auth_user_id') || !config.relayUrl || !config.tokenUrl) return
 
+  const messages = catalogueFor(config.locale || document.documentElement.lang)
+  if (messages === null) {
+    // A bundle from before the binding's sentences (the zip ships both with one ?v=): do nothing
+    // rather than show undefined; FreeScout's own viewers stay.
+    console.warn('[sightline] sightline.iife.js lacks the FreeScout sentences: not started')
+    return
+  }
+  /** The language of everything this script adds (the catalogue's, not the asked-for one). */
+  const lang = messages.locale
+
   /** What the page binding exposes, for diagnostics in the console (and the tests). */
-  const handle = { presence: null, list: null }
+  const handle = { presence: null, list: null, lang }
   window.SightlineFreeScout = handle
 
   /** Disconnected or refused this long, the page says presence is offline (ms). */
@@ -44,6 +58,21 @@
   const TOKEN_BACKOFF_MIN_MS = 2000
   /** ... up to this (ms): a mismatched secret costs about one token call a minute, not 33. */
   const TOKEN_BACKOFF_MAX_MS = 60000
+
+  /**
+   * The catalogue for a FreeScout locale (`zh-CN`, `pt-BR`; Laravel's `zh_CN` read the same):
+   * the bundle's nearest (`zh-CN` -> Simplified Chinese, `fr-CA` -> French), else English; null
+   * when the bundle has no catalogue with this script's sentences.
+   */
+  function catalogueFor(locale) {
+    if (typeof S.messagesFor !== 'function') return null
+    const found = S.messagesFor(
+      String(locale || '')
+        .trim()
+        .replace(/_/g, '-'),
+    )
+    return found && typeof found.offlineReason === 'function' ? found : null
+  }
 
   /** The token route refused this user (signed out, disabled, deleted): no presence at all. */
   class NoAccess extends Error {}
@@ -152,7 +181,7 @@
     }
   }
 
-  /** FreeScout's own wording ("Bob is replying") when its translations are loaded. */
+  /** FreeScout's own wording ("Bob is replying") when its translations are loaded, else ours. */
   function activityText(viewer) {
     const key = viewer.activity === 'replying' ? 'messages.user_replying' : 'messages.user_viewing'
     let text = null
@@ -160,10 +189,8 @@
       text = window.Lang.get(key, { user: viewer.user.name })
       if (text === key) text = null
     }
-    if (text === null) {
-      text = `${viewer.user.name} ${viewer.activity === 'replying' ? 'is replying' : 'is viewing'}`
-    }
-    return viewer.away ? `${text} (away)` : text
+    if (text === null) return messages.viewer(viewer.user.name, viewer.activity, viewer.away)
+    return viewer.away ? messages.withAway(text) : text
   }
 
   /** Initials as FreeScout draws them: first letter of the first and of the last name. */
@@ -229,7 +256,8 @@
     const element = document.createElement('div')
     element.id = 'sightline-conv-viewers'
     element.setAttribute('role', 'list')
-    element.setAttribute('aria-label', 'Other agents on this conversation')
+    element.setAttribute('aria-label', messages.viewersLabel)
+    element.lang = lang
     element.setAttribute('data-sightline-status', 'connecting')
     freescout.after(element)
     return element
@@ -238,30 +266,35 @@
   /**
    * Live or offline, on <html>: `sightline-live` while connected; `sightline-offline` once not
    * connected for OFFLINE_AFTER_MS (at once when the relay or the token route refused for
-   * good), with FreeScout's viewers and a marker in their box.
+   * good), with FreeScout's viewers and a marker in their box. A reason is one of the
+   * catalogue's `offlineReason`s, with the close code of a refusal.
    */
   function liveState() {
     const root = document.documentElement
     let timer = null
     const marker = () => document.querySelector('#conv-viewers > .sightline-offline-marker')
-    const offline = (reason) => {
+    const offline = (reason, closeCode = null) => {
       clearTimeout(timer)
       timer = null
       root.classList.remove('sightline-live', 'sightline-starting')
       root.classList.add('sightline-offline')
       const box = document.getElementById('conv-viewers')
       if (!box) return
-      const text = `Live presence is offline (${reason}): FreeScout's own viewers are shown, which may be late or missing.`
+      const text = messages.presenceOfflineDetail(
+        messages.offlineReason(reason, closeCode),
+        'FreeScout',
+      )
       let span = marker()
       if (!span) {
         span = document.createElement('span')
         span.className = 'sightline-offline-marker'
+        span.lang = lang
         span.setAttribute('role', 'status')
         span.setAttribute('data-toggle', 'tooltip')
         const icon = document.createElement('i')
         icon.className = 'glyphicon glyphicon-eye-close'
         icon.setAttribute('aria-hidden', 'true')
-        span.append(icon, document.createTextNode('presence offline'))
+        span.append(icon, document.createTextNode(messages.presenceOffline))
         box.appendChild(span)
       }
       span.title = text
@@ -291,7 +324,7 @@
     // Not yet connected counts as trouble: offline if the first connection takes too long.
     // Meanwhile FreeScout's possibly stale viewers stay hidden (the stylesheet).
     root.classList.add('sightline-starting')
-    state.trouble('connecting to the relay')
+    state.trouble('connecting')
     return state
   }
 
@@ -308,10 +341,11 @@
     initTooltips('#sightline-conv-viewers > span')
   }
 
-  const troubleText = {
-    connecting: 'connecting to the relay',
-    reconnecting: 'the relay cannot be reached',
-    closed: 'the relay refused the connection',
+  /** The offline reason of a client status other than `connected`. */
+  const troubleReason = {
+    connecting: 'connecting',
+    reconnecting: 'unreachable',
+    closed: 'refused',
   }
 
   /**
@@ -328,6 +362,8 @@
     notice.client = presence
     const banners = document.createElement('div')
     banners.className = 'sightline-banners'
+    // The elements follow the nearest `lang`: the agent's, whatever <html lang> says.
+    banners.lang = lang
     banners.append(warning, notice)
     block.insertBefore(banners, block.firstChild)
 
@@ -345,12 +381,14 @@
     sync()
   }
 
+  /** The confirm of a held send, one sentence a line: "Bob replied 20 s ago.", "Send anyway?" */
   function conflictText(check) {
-    const ago = (at) =>
-      typeof S.formatDuration === 'function' ? `${S.formatDuration(Date.now() - at)} ago` : ''
-    const lines = check.conflicts.repliedBy.map((r) => `${r.user.name} replied ${ago(r.at)}.`)
-    for (const v of check.conflicts.replyingNow) lines.push(`${v.user.name} is replying now.`)
-    return `${lines.join('\n')}\n\nSend anyway?`
+    const lines = check.conflicts.repliedBy.map((r) =>
+      messages.replied(r.user.name, messages.duration(Date.now() - r.at)),
+    )
+    for (const v of check.conflicts.replyingNow) lines.push(messages.replyingNow(v.user.name))
+    const sentences = lines.map((line) => messages.sentences([line]))
+    return `${sentences.join('\n')}\n\n${messages.sendAnyway}`
   }
 
   /**
@@ -412,7 +450,7 @@
       revoked = true
       console.warn(`[sightline] presence ended: ${reason}`)
       if (container) container.setAttribute('data-sightline-status', 'revoked')
-      live.offline('no access')
+      live.offline('no-access')
       if (presence !== null) presence.destroy()
     }
     const tokens = tokenSource(room, revoke)
@@ -425,12 +463,12 @@
         if (revoked) return
         if (container) container.setAttribute('data-sightline-status', status)
         if (status === 'connected') live.live()
-        else if (status === 'closed') live.offline(troubleText.closed)
-        else live.trouble(troubleText[status] || status)
+        else if (status === 'closed') live.offline(troubleReason.closed)
+        else live.trouble(troubleReason[status] || 'unreachable')
       })
       presence.onError((error) => {
         if (!revoked && error.code === 'refused') {
-          live.offline(`the relay refused the connection, close code ${error.closeCode}`)
+          live.offline('refused', error.closeCode ?? null)
         }
       })
       if (container) presence.subscribe((others) => renderViewers(container, others))
@@ -444,7 +482,7 @@
         if (revoked) return
         if (container) container.setAttribute('data-sightline-status', 'error')
         console.warn('[sightline] not connected:', error)
-        live.trouble('no token from FreeScout')
+        live.trouble('no-token')
         return first()
       })
     first()
@@ -466,9 +504,12 @@
     const replying = viewers.some((v) => v.activity === 'replying')
     const badge = document.createElement('div')
     badge.className = `viewer-badge sightline-badge${replying ? ' viewer-replying' : ''}`
-    const text = viewers.map(activityText).join(', ')
+    const texts = viewers.map(activityText)
+    const text =
+      typeof S.formatList === 'function' ? S.formatList(messages, texts) : texts.join(', ')
     badge.title = text
     badge.setAttribute('data-toggle', 'tooltip')
+    badge.lang = lang
     badge.setAttribute('role', 'img')
     badge.setAttribute('aria-label', text)
     badge.setAttribute('data-state', replying ? 'replying' : 'viewing')

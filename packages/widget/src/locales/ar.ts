@@ -27,4 +27,24 @@ export const ar: Messages = {
   back: (name) => `عاد ${name}`,
   left: (name) => `غادر ${name}`,
   sentences: (parts) => (parts.length === 0 ? '' : `${parts.join('. ')}.`),
+  withAway: (line) => `${line} (غير متواجد)`,
+  presenceOffline: 'الحضور غير متصل',
+  presenceOfflineDetail: (reason, helpdesk) =>
+    `الحضور المباشر غير متصل (${reason}): يُعرض مشاهدو ${helpdesk} الخاصون به، وقد يتأخرون أو يغيب بعضهم.`,
+  offlineReason: (reason, closeCode) => {
+    switch (reason) {
+      case 'connecting':
+        return 'جارٍ الاتصال بخادم الترحيل'
+      case 'unreachable':
+        return 'تعذّر الوصول إلى خادم الترحيل'
+      case 'refused':
+        return `رفض خادم الترحيل الاتصال${closeCode === null ? '' : `، رمز الإغلاق ${closeCode}`}`
+      case 'no-access':
+        return 'لا توجد صلاحية وصول'
+      case 'no-token':
+        return 'لم يصل رمز من نظام الدعم'
+    }
+  },
+  replyingNow: (name) => `${name} يكتب ردًا الآن`,
+  sendAnyway: 'هل تريد الإرسال على أي حال؟',
 }

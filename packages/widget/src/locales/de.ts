@@ -30,4 +30,24 @@ export const de: Messages = {
   back: (name) => `${name} ist zurück`,
   left: (name) => `${name} ist gegangen`,
   sentences: (parts) => (parts.length === 0 ? '' : `${parts.join('. ')}.`),
+  withAway: (line) => `${line} (abwesend)`,
+  presenceOffline: 'Präsenz offline',
+  presenceOfflineDetail: (reason, helpdesk) =>
+    `Die Live-Präsenz ist offline (${reason}): Angezeigt werden die eigenen Betrachter von ${helpdesk}, die verspätet sein oder fehlen können.`,
+  offlineReason: (reason, closeCode) => {
+    switch (reason) {
+      case 'connecting':
+        return 'Verbindung zum Relay wird hergestellt'
+      case 'unreachable':
+        return 'das Relay ist nicht erreichbar'
+      case 'refused':
+        return `das Relay hat die Verbindung abgelehnt${closeCode === null ? '' : `, Schließcode ${closeCode}`}`
+      case 'no-access':
+        return 'kein Zugriff'
+      case 'no-token':
+        return 'kein Token vom Helpdesk'
+    }
+  },
+  replyingNow: (name) => `${name} antwortet gerade`,
+  sendAnyway: 'Trotzdem senden?',
 }

@@ -35,4 +35,24 @@ export const en: Messages = {
   back: (name) => `${name} is back`,
   left: (name) => `${name} left`,
   sentences: (parts) => (parts.length === 0 ? '' : `${parts.join('. ')}.`),
+  withAway: (line) => `${line} (away)`,
+  presenceOffline: 'presence offline',
+  presenceOfflineDetail: (reason, helpdesk) =>
+    `Live presence is offline (${reason}): ${helpdesk}'s own viewers are shown, which may be late or missing.`,
+  offlineReason: (reason, closeCode) => {
+    switch (reason) {
+      case 'connecting':
+        return 'connecting to the relay'
+      case 'unreachable':
+        return 'the relay cannot be reached'
+      case 'refused':
+        return `the relay refused the connection${closeCode === null ? '' : `, close code ${closeCode}`}`
+      case 'no-access':
+        return 'no access'
+      case 'no-token':
+        return 'no token from the helpdesk'
+    }
+  },
+  replyingNow: (name) => `${name} is replying now`,
+  sendAnyway: 'Send anyway?',
 }

@@ -28,4 +28,24 @@ export const es: Messages = {
   back: (name) => `${name} ha vuelto`,
   left: (name) => `${name} se fue`,
   sentences: (parts) => (parts.length === 0 ? '' : `${parts.join('. ')}.`),
+  withAway: (line) => `${line} (ausente)`,
+  presenceOffline: 'presencia sin conexión',
+  presenceOfflineDetail: (reason, helpdesk) =>
+    `La presencia en vivo está sin conexión (${reason}): se muestran los lectores propios de ${helpdesk}, que pueden llegar tarde o faltar.`,
+  offlineReason: (reason, closeCode) => {
+    switch (reason) {
+      case 'connecting':
+        return 'conectando con el relé'
+      case 'unreachable':
+        return 'no se puede contactar con el relé'
+      case 'refused':
+        return `el relé rechazó la conexión${closeCode === null ? '' : `, código de cierre ${closeCode}`}`
+      case 'no-access':
+        return 'sin acceso'
+      case 'no-token':
+        return 'ningún token del sistema de soporte'
+    }
+  },
+  replyingNow: (name) => `${name} está respondiendo ahora`,
+  sendAnyway: '¿Enviar de todos modos?',
 }

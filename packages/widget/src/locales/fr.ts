@@ -30,4 +30,24 @@ export const fr: Messages = {
   back: (name) => `${name} est de retour`,
   left: (name) => `${name} a quitté la conversation`,
   sentences: (parts) => (parts.length === 0 ? '' : `${parts.join('. ')}.`),
+  withAway: (line) => `${line} (inactif)`,
+  presenceOffline: 'présence hors ligne',
+  presenceOfflineDetail: (reason, helpdesk) =>
+    `La présence en direct est hors ligne (${reason}) : ce sont les lecteurs de ${helpdesk} qui s'affichent, parfois en retard ou incomplets.`,
+  offlineReason: (reason, closeCode) => {
+    switch (reason) {
+      case 'connecting':
+        return 'connexion au relais en cours'
+      case 'unreachable':
+        return 'le relais est injoignable'
+      case 'refused':
+        return `le relais a refusé la connexion${closeCode === null ? '' : `, code de fermeture ${closeCode}`}`
+      case 'no-access':
+        return "pas d'accès"
+      case 'no-token':
+        return "aucun jeton reçu du service d'assistance"
+    }
+  },
+  replyingNow: (name) => `${name} est en train de répondre`,
+  sendAnyway: 'Envoyer quand même ?',
 }

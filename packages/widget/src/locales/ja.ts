@@ -28,4 +28,24 @@ export const ja: Messages = {
   back: (name) => `${name}さんが戻りました`,
   left: (name) => `${name}さんが退出しました`,
   sentences: (parts) => (parts.length === 0 ? '' : `${parts.join('。')}。`),
+  withAway: (line) => `${line}（離席中）`,
+  presenceOffline: 'プレゼンスはオフライン',
+  presenceOfflineDetail: (reason, helpdesk) =>
+    `ライブプレゼンスはオフラインです（${reason}）。${helpdesk}自身の閲覧者を表示していますが、遅れたり欠けたりすることがあります。`,
+  offlineReason: (reason, closeCode) => {
+    switch (reason) {
+      case 'connecting':
+        return 'リレーに接続中'
+      case 'unreachable':
+        return 'リレーに接続できません'
+      case 'refused':
+        return `リレーが接続を拒否しました${closeCode === null ? '' : `（終了コード ${closeCode}）`}`
+      case 'no-access':
+        return 'アクセス権がありません'
+      case 'no-token':
+        return 'ヘルプデスクからトークンを取得できません'
+    }
+  },
+  replyingNow: (name) => `${name}さんが返信中です`,
+  sendAnyway: 'このまま送信しますか？',
 }

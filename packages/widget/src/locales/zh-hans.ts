@@ -27,4 +27,24 @@ export const zhHans: Messages = {
   back: (name) => `${name}回来了`,
   left: (name) => `${name}离开了`,
   sentences: (parts) => (parts.length === 0 ? '' : `${parts.join('。')}。`),
+  withAway: (line) => `${line}（离开）`,
+  presenceOffline: '实时状态离线',
+  presenceOfflineDetail: (reason, helpdesk) =>
+    `实时状态已离线（${reason}）：现在显示的是${helpdesk}自带的查看者，可能滞后或缺失。`,
+  offlineReason: (reason, closeCode) => {
+    switch (reason) {
+      case 'connecting':
+        return '正在连接中继服务器'
+      case 'unreachable':
+        return '无法连接中继服务器'
+      case 'refused':
+        return `中继服务器拒绝了连接${closeCode === null ? '' : `，关闭代码 ${closeCode}`}`
+      case 'no-access':
+        return '没有访问权限'
+      case 'no-token':
+        return '未能从客服系统获取令牌'
+    }
+  },
+  replyingNow: (name) => `${name}正在回复`,
+  sendAnyway: '仍然发送吗？',
 }

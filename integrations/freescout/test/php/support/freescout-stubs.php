@@ -56,6 +56,8 @@ namespace App {
         public $role = self::ROLE_USER;
         public $status = self::STATUS_ACTIVE;
         public $photo_url = null;
+        /** The user's language (Manage » Users » Profile); null: the installation's. */
+        public $locale = null;
         /** @var int[] the mailbox_user rows of this user */
         public $mailbox_ids = [];
 
