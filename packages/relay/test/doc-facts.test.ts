@@ -231,7 +231,8 @@ export function checkDoc(
       if (!PATH_LIKE.test(path) || /^https?:|^\//.test(path) || dotted || path.includes('dist/')) {
         continue
       }
-      if (ignored.has(path)) continue // generated, named by the docs on purpose
+      // Generated (git ignores it), named by the docs on purpose; relative to any base.
+      if (bases.some((base) => ignored.has(relative(root, join(base, path))))) continue
       const isLink = line.includes(`](${raw}`)
       if (path.includes('/') || isLink) {
         // From the root, the doc's folder, or a package, app or integration ("the relay's
