@@ -48,7 +48,13 @@ function mountStates(hosts: Record<string, string>): void {
   for (const [name, style] of Object.entries(hosts)) {
     const section = document.createElement('section')
     section.dataset['host'] = name
-    section.setAttribute('style', `${style}; padding: 12px; width: 560px; font: 14px sans-serif`)
+    // A named font: what `sans-serif` resolves to depends on the machine's fonts (Chromium
+    // picks Liberation Sans where it is installed, DejaVu Sans where only it is), and these
+    // screenshots compare pixels.
+    section.setAttribute(
+      'style',
+      `${style}; padding: 12px; width: 560px; font: 14px 'DejaVu Sans', sans-serif`,
+    )
     section.innerHTML = `
       <sightline-viewers max="3"></sightline-viewers>
       <sightline-reply-warning data-state="second" composing></sightline-reply-warning>
