@@ -229,7 +229,7 @@ function fakeRoom(name: string, bytes: number) {
   const json = JSON.stringify({ pad: 'x'.repeat(bytes) })
   return {
     name,
-    held: 1,
+    occupants: 1,
     ownStates: () => [{ clientId: 1, json, subject: 'alice', claimedAt: 1 }],
     document: { entries: () => [] as string[] },
   }
@@ -321,6 +321,33 @@ describe('bus queries, budgeted (in process, fake clock)', () => {
     ])
   })
 
+  it('leaving twice (SIGTERM, then the relay closing) says goodbye once and closes the bus once', async () => {
+    const bus = memoryBus()
+    let closes = 0
+    const transport = { ...bus.transport, close: async () => void closes++ }
+    const cluster = new Cluster({
+      nodeId: 'a',
+      epoch: 1,
+      prefix: 'sl',
+      nodeTimeoutMs: 60_000,
+      transport,
+      rooms: { get: () => undefined, values: () => [].values() } as never,
+      log: pino({ level: 'silent' }),
+      metrics: {
+        busIn() {},
+        busOut() {},
+        nodeDown() {},
+        duplicateNodeId() {},
+        busQueryCoalesced() {},
+        busAnswerDeferred() {},
+      },
+    })
+    await cluster.close()
+    await cluster.close()
+    expect(closes).toBe(1)
+    expect(bus.published.filter((p) => p.message.message.kind === BusKind.Goodbye)).toHaveLength(1)
+  })
+
   it('asks for a room at most once per interval, once more at its end if still held', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
     onTestFinished(() => void vi.useRealTimers())
@@ -371,7 +398,7 @@ describe('bus queries, budgeted (in process, fake clock)', () => {
       get: (n: string) => rooms.get(n),
       values: () => rooms.values(),
       ensure: (n: string) => {
-        const room = { name: n, held: 0, applyRemote() {} }
+        const room = { name: n, occupants: 0, applyRemote() {} }
         rooms.set(n, room)
         adopting.created(room as never)
         return room
