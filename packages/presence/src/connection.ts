@@ -32,6 +32,7 @@ import {
   closeAction,
   HEARTBEAT_FRAME,
   isHeartbeatFrame,
+  KEEPALIVE_FRAME,
   ReadingDefaults,
   roomBaseUrl,
   roomUrl,
@@ -184,6 +185,7 @@ class RelayConnection implements Connection {
       livenessTimeoutMs: config.livenessTimeoutMs,
       now: this.#now,
       sendHeartbeat: () => this.#sendOn(this.#openSocket(), HEARTBEAT_FRAME),
+      sendKeepalive: () => this.#sendOn(this.#openSocket(), KEEPALIVE_FRAME),
       onDead: () => this.#lose(ClientCloseCode.ConnectionLost, 'retry'),
     })
     this.#handover = new TokenHandover(
@@ -414,6 +416,7 @@ class RelayConnection implements Connection {
     if (socket === null || socket.readyState !== OPEN) return false
     socket.send(sendable(frame))
     this.#unacked = 0
+    if (socket === this.#openSocket()) this.#liveness.sent()
     return true
   }
 

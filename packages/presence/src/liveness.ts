@@ -1,8 +1,14 @@
 /**
  * The tab's side of liveness (docs/architecture.md, "one authority per hop"): browsers cannot
- * see WebSocket pings, so the tab sends a heartbeat every `heartbeatIntervalMs` and the relay
- * answers it. When nothing arrived for `livenessTimeoutMs` and a heartbeat went out in that
- * time, the connection is dead. A socket that does not open within the timeout is dead too.
+ * see WebSocket pings, so the tab asks the relay for a sign of life when it has heard nothing
+ * for `heartbeatIntervalMs`: a heartbeat, which the relay answers. When nothing arrived for
+ * `livenessTimeoutMs` and a heartbeat went out in that time, the connection is dead. A socket
+ * that does not open within the timeout is dead too.
+ *
+ * The relay in turn must hear from the tab: when the tab sent nothing for `heartbeatIntervalMs`
+ * but has been hearing from the relay (a busy room), it sends a keepalive, which the relay does
+ * not answer. So a tab in a busy room costs the relay one small frame in per period and none
+ * out, and a quiet one a heartbeat and its answer, as before.
  *
  * When the clock's own timer fires much later than scheduled (a frozen or throttled page),
  * nothing is judged: frames may be queued behind the timer, so it sends a heartbeat and gives
@@ -15,8 +21,10 @@ export interface LivenessOptions {
   readonly livenessTimeoutMs: number
   /** Monotonic clock, ms. */
   readonly now: () => number
-  /** Sends a heartbeat on the open socket; false when there is none. */
+  /** Sends a heartbeat (answered) on the open socket; false when there is none. */
   readonly sendHeartbeat: () => boolean
+  /** Sends a keepalive (not answered) on the open socket; false when there is none. */
+  readonly sendKeepalive: () => boolean
   /** The connection is dead: nothing came back in time. */
   readonly onDead: () => void
 }
@@ -32,6 +40,8 @@ export class LivenessClock {
   #watched: Watched = { what: 'nothing' }
   #lastReceivedAt = 0
   #lastHeartbeatAt = Number.NEGATIVE_INFINITY
+  /** When the tab last sent anything on the open socket. */
+  #lastSentAt = Number.NEGATIVE_INFINITY
   /** Silence is judged only after this instant (set on open, on waking up, on a probe). */
   #graceFrom = 0
   /** A deadline besides silence (a token handover waiting for its confirmation). */
@@ -55,12 +65,18 @@ export class LivenessClock {
     this.#lastReceivedAt = now
     this.#graceFrom = now
     this.#lastHeartbeatAt = Number.NEGATIVE_INFINITY
+    this.#lastSentAt = now
     this.#schedule()
   }
 
   /** A frame arrived (heartbeat answers included). */
   received(): void {
     this.#lastReceivedAt = this.options.now()
+  }
+
+  /** The tab sent a frame on the open socket (the relay heard from it). */
+  sent(): void {
+    this.#lastSentAt = this.options.now()
   }
 
   /**
@@ -97,6 +113,21 @@ export class LivenessClock {
     if (this.#watched.what === 'open' && this.options.sendHeartbeat()) this.#lastHeartbeatAt = now
   }
 
+  /**
+   * When the next heartbeat is due: at once after opening, else a period after the later of
+   * the last frame heard (or the grace's start) and the last heartbeat.
+   */
+  #heartbeatDue(anchor: number): number {
+    if (this.#lastHeartbeatAt === Number.NEGATIVE_INFINITY) return anchor
+    return Math.max(anchor, this.#lastHeartbeatAt) + this.options.heartbeatIntervalMs
+  }
+
+  #keepalive(now: number): void {
+    // Counted as sent even when there was no socket to send on: retried a period later.
+    this.#lastSentAt = now
+    if (this.#watched.what === 'open') this.options.sendKeepalive()
+  }
+
   #schedule(): void {
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
@@ -109,7 +140,11 @@ export class LivenessClock {
       due = watched.since + livenessTimeoutMs
     } else {
       const anchor = Math.max(this.#lastReceivedAt, this.#graceFrom)
-      due = Math.min(this.#lastHeartbeatAt + heartbeatIntervalMs, anchor + livenessTimeoutMs)
+      due = Math.min(
+        this.#heartbeatDue(anchor),
+        this.#lastSentAt + heartbeatIntervalMs,
+        anchor + livenessTimeoutMs,
+      )
       if (this.#deadline !== null) due = Math.min(due, this.#deadline)
     }
     if (!(due > now)) due = now
@@ -145,7 +180,8 @@ export class LivenessClock {
       this.options.onDead()
       return
     }
-    if (now - this.#lastHeartbeatAt >= heartbeatIntervalMs) this.#heartbeat(now)
+    if (now >= this.#heartbeatDue(anchor)) this.#heartbeat(now)
+    else if (now - this.#lastSentAt >= heartbeatIntervalMs) this.#keepalive(now)
     this.#schedule()
   }
 }

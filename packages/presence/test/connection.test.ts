@@ -1,5 +1,11 @@
 /** Liveness, reconnects, close codes and token handover, on fake timers and the fake relay. */
-import { encodeAwarenessFrame, HEARTBEAT_FRAME, type Viewer } from '@sightline/protocol'
+import {
+  encodeAwarenessFrame,
+  HEARTBEAT_FRAME,
+  isHeartbeatFrame,
+  isKeepaliveFrame,
+  type Viewer,
+} from '@sightline/protocol'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type ConnectionStatus, createConnection } from '../src/connection.js'
 import { createPresence, type PresenceClient } from '../src/index.js'
@@ -17,6 +23,7 @@ beforeEach(() => {
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup()
   vi.useRealTimers()
+  vi.restoreAllMocks()
 })
 
 const token = (sub: string, ttlSec = 3600) =>
@@ -53,6 +60,20 @@ const tick = (ms: number) => vi.advanceTimersByTimeAsync(ms)
 /** The fake relay's delivery to one socket (what the relay sends it). */
 type Receiver = { receive(frame: Uint8Array): void }
 
+/**
+ * Someone else in the room changes every 400 ms for `ms` (more often than the 1 s heartbeat
+ * period); `each` runs after each change reached `socket`.
+ */
+async function busyRoom(socket: object, ms: number, each: (t: number) => void = () => {}) {
+  let clock = 1
+  for (let t = 0; t < ms; t += 400) {
+    const entry = { clientId: 900, clock: clock++, json: '{"n":1}' }
+    ;(socket as Receiver).receive(encodeAwarenessFrame([entry]))
+    each(t)
+    await tick(400)
+  }
+}
+
 describe('liveness', () => {
   it('heartbeats and stays connected for a long quiet time', async () => {
     const network = createFakeNetwork()
@@ -66,6 +87,40 @@ describe('liveness', () => {
     const heartbeats = network.sockets[0]!.sent.filter((f) => f.length === 3 && f[2] === 0)
     expect(heartbeats.length).toBeGreaterThanOrEqual(110)
     expect(bob.status).toBe('connected')
+  })
+
+  it('in a busy room sends keepalives, not heartbeats: the relay is not asked to answer', async () => {
+    const network = createFakeNetwork()
+    const alice = join(network, 'alice')
+    await tick(0)
+    const socket = network.sockets[0]!
+    const count = (is: (f: Uint8Array) => boolean) => socket.sent.filter(is).length
+    const heartbeats = () => count(isHeartbeatFrame)
+    const keepalives = () => count(isKeepaliveFrame)
+    const before = heartbeats()
+    await busyRoom(socket, 30_000)
+    expect(alice.status).toBe('connected')
+    // No question for the relay while it is heard from; a keepalive per period instead.
+    expect(heartbeats() - before).toBe(0)
+    expect(keepalives()).toBeGreaterThanOrEqual(25)
+    expect(keepalives()).toBeLessThanOrEqual(31)
+    // The room goes quiet: heartbeats again within a period, and the answers keep it open.
+    await tick(HEARTBEAT + 100)
+    expect(heartbeats() - before).toBeGreaterThanOrEqual(1)
+    await tick(10 * TIMEOUT)
+    expect(alice.status).toBe('connected')
+  })
+
+  it('a tab that sends keeps quiet: neither heartbeat nor keepalive while it writes', async () => {
+    const network = createFakeNetwork()
+    const alice = join(network, 'alice')
+    await tick(0)
+    const socket = network.sockets[0]!
+    const before = socket.sent.filter(isHeartbeatFrame).length
+    await busyRoom(socket, 20_000, (t) => alice.setActivity(t % 800 === 0 ? 'replying' : 'viewing'))
+    expect(alice.status).toBe('connected')
+    expect(socket.sent.filter(isHeartbeatFrame).length - before).toBe(0)
+    expect(socket.sent.filter(isKeepaliveFrame).length).toBe(0)
   })
 
   it('declares a silent connection dead within the liveness timeout, clears others, reconnects', async () => {
@@ -213,6 +268,9 @@ describe('close codes', () => {
   it('backs off when 4409 comes again and again (a fresh ID is taken by nobody)', async () => {
     const network = createFakeNetwork()
     network.refuse = () => 4409
+    // The backoff's full jitter drawn mid-range: a run of small draws would pack 12 attempts
+    // into the second and fail the bound by chance.
+    vi.spyOn(Math, 'random').mockReturnValue(0.5)
     join(network, 'alice')
     await tick(0)
     // Two immediate rejoins, then the backoff (100-400 ms here) spaces the attempts.

@@ -127,3 +127,23 @@ export function readFrame(bytes: Uint8Array): Frame {
 export function readFrameType(bytes: Uint8Array): number {
   return decoding.readVarUint(decoding.createDecoder(bytes))
 }
+
+/**
+ * The keepalive: sync step 2 of an empty update (5 bytes), which the relay reads and never
+ * answers. A tab sends it when it has sent nothing for a heartbeat period but hears from the
+ * relay anyway (its room is busy): it tells the relay the tab is alive without the answer a
+ * heartbeat asks for (docs/architecture.md, "Liveness").
+ */
+export const KEEPALIVE_FRAME: Uint8Array = encodeSyncStep2Frame(Uint8Array.of(0, 0))
+
+/** True when `frame` is exactly a keepalive. */
+export function isKeepaliveFrame(frame: Uint8Array): boolean {
+  return (
+    frame.length === 5 &&
+    frame[0] === MessageType.Sync &&
+    frame[1] === SyncStep.Step2 &&
+    frame[2] === 2 &&
+    frame[3] === 0 &&
+    frame[4] === 0
+  )
+}

@@ -5,16 +5,17 @@
  * the tab judges its relay by the answers to its heartbeats. Idle traffic is what limits a
  * relay's capacity, so each period is as long as its bound allows:
  *
- * - a tab's heartbeat (7 s) keeps the relay hearing from every live tab before the relay
- *   would ping it (7.5 s of silence), so a visible tab costs one small frame each way per
- *   heartbeat and no ping; a frozen tab gets a ping instead and has at least
+ * - a tab that heard nothing for 7 s sends a heartbeat (answered), one that sent nothing for
+ *   7 s but hears from the relay a keepalive (not answered): the relay hears from every live
+ *   tab before it would ping it (7.5 s of silence), so a visible tab in a quiet room costs one
+ *   small frame each way per period, one in a busy room one frame up, and neither a ping; a frozen tab gets a ping instead and has at least
  *   `livenessTimeoutMs - pingIntervalMs - sweepIntervalMs` (2 s) to answer it;
  * - the tab hears the answer well inside its own 10 s timeout;
  * - the relay re-sends each state every 20 s, inside the 30 s after which stock y-protocols
  *   receivers drop a silent peer.
  */
 export const LivenessDefaults = Object.freeze({
-  /** Tab: heartbeat period (ms). */
+  /** Tab: silence (ms, heard or sent) after which it sends a heartbeat or a keepalive. */
   heartbeatIntervalMs: 7000,
   /** Relay: silence (ms) before one WebSocket ping; above the heartbeat period. */
   pingIntervalMs: 7500,
