@@ -130,6 +130,9 @@ function upgradeHandler<D>(
     socket.once('close', settled)
     handlers.decide(request).then(
       (decision) => {
+        // Corked before ws writes its 101: the response and the frames the connection is
+        // sent on joining (the document, the room's states) leave in one write.
+        cork.cork(socket)
         wss.handleUpgrade(req, socket, head, (ws) => {
           if (handlers.opened(new WsSocket(ws, cork), decision, request)) {
             socket.off('close', settled)
