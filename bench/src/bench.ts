@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { type BenchConfig, fullConfig, smokeConfig, type WorkloadName } from './config.js'
-import type { ServerKind } from './generator-protocol.js'
+import { isSightline, type ServerKind } from './generator-protocol.js'
 import { renderReport } from './report.js'
 import type { BenchResult, WorkloadResults } from './result.js'
 import { notesFor } from './server-notes.js'
@@ -70,7 +70,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     workloads: {},
     notComparable: notesFor(o.servers),
   }
-  if (o.servers.includes('sightline')) {
+  if (o.servers.some(isSightline)) {
     o.log('bench: building the relay (packages/relay/dist) ...')
     await buildRelay()
   }

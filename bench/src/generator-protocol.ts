@@ -5,15 +5,33 @@
  */
 import type { HistogramData } from './histogram.js'
 
-/** The servers under test (servers.ts): our relay, @y/websocket-server, @hocuspocus/server. */
-export type ServerKind = 'sightline' | 'reference' | 'hocuspocus'
+/**
+ * The servers under test (servers.ts): our relay on each of its socket layers (`ws`, the
+ * default, and uWebSockets.js: `SIGHTLINE_TRANSPORT=uws`), @y/websocket-server,
+ * @hocuspocus/server.
+ */
+export type ServerKind = 'sightline' | 'sightline-uws' | 'reference' | 'hocuspocus'
+
+/** The kinds that are Sightline's relay, whatever its socket layer. */
+export type SightlineKind = Extract<ServerKind, 'sightline' | 'sightline-uws'>
 
 /** Every server kind, in the order of the report's columns. */
 export const SERVER_KINDS: readonly ServerKind[] = Object.freeze([
   'sightline',
+  'sightline-uws',
   'reference',
   'hocuspocus',
 ])
+
+/** Sightline's relay (tokens, heartbeats, relay environment, /metrics), on either layer. */
+export function isSightline(kind: ServerKind): kind is SightlineKind {
+  return kind === 'sightline' || kind === 'sightline-uws'
+}
+
+/** The relay's socket layer (`SIGHTLINE_TRANSPORT`) for a Sightline kind. */
+export function sightlineTransport(kind: SightlineKind): 'ws' | 'uws' {
+  return kind === 'sightline-uws' ? 'uws' : 'ws'
+}
 
 /** How simulated tabs behave; intervals in ms, 0 turns a behaviour off. */
 export interface Behaviour {

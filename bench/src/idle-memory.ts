@@ -5,7 +5,8 @@
  * one idle connection costs. Servers:
  *
  * - `sightline`: the relay on its default socket layer, `ws` over Node's HTTP server;
- * - `sightline-uws`: the same relay with `SIGHTLINE_TRANSPORT=uws` (uWebSockets.js);
+ * - `sightline-uws`: the same relay with `SIGHTLINE_TRANSPORT=uws` (uWebSockets.js; servers.ts
+ *   sets it for this kind);
  * - `reference`: `@y/websocket-server`, as servers.ts starts it.
  *
  * The relay runs on source through tsx unless SIGHTLINE_BENCH_RELAY_CLI names a built CLI:
@@ -19,6 +20,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { mintToken } from '@sightline/testkit'
 import WebSocket from 'ws'
+import { isSightline, type ServerKind } from './generator-protocol.js'
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +47,7 @@ process.env.SIGHTLINE_BENCH_RELAY_CLI ??= join(
 const { createServerProcess } = await import('./servers.js')
 const { relayEnvironment } = await import('./session.js')
 
-type Label = 'sightline' | 'sightline-uws' | 'reference'
+type Label = Extract<ServerKind, 'sightline' | 'sightline-uws' | 'reference'>
 
 export interface IdleMemoryFigure {
   readonly server: Label
@@ -60,16 +62,9 @@ export interface IdleMemoryFigure {
 
 async function measure(label: Label): Promise<IdleMemoryFigure> {
   const secret = randomBytes(32).toString('hex')
-  const env =
-    label === 'reference'
-      ? {}
-      : {
-          ...relayEnvironment(secret),
-          ...(label === 'sightline-uws' ? { SIGHTLINE_TRANSPORT: 'uws' } : {}),
-        }
   const server = await createServerProcess({
-    kind: label === 'reference' ? 'reference' : 'sightline',
-    env,
+    kind: label,
+    env: isSightline(label) ? relayEnvironment(secret) : {},
   })
   const sockets: WebSocket[] = []
   try {

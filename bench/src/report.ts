@@ -1,12 +1,13 @@
 /**
  * The stdout table: one block per workload, one row per figure, a column per server and
- * the ratios Sightline / reference and Sightline / hocuspocus measured in the same run, then
- * the figures that do not compare fairly and why (server-notes.ts).
+ * the ratios of Sightline on each socket layer to every other server measured in the same
+ * run (`S/reference`, `S/hocuspocus` for `ws`; `uws/reference`, `uws/hocuspocus` for
+ * uWebSockets.js), then the figures that do not compare fairly and why (server-notes.ts).
  */
 
 import type { WorkloadName } from './config.js'
 import type { MemoryAfterGc, WindowFigures } from './figures.js'
-import { SERVER_KINDS } from './generator-protocol.js'
+import { isSightline, SERVER_KINDS, type ServerKind } from './generator-protocol.js'
 import type { BenchResult } from './result.js'
 import type { CapacityResult } from './workloads/capacity.js'
 import type { ChurnFigures } from './workloads/churn.js'
@@ -156,6 +157,18 @@ function format(v: Cell): string {
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3)
 }
 
+/** Ratio columns: each Sightline kind of the run over each other server of the run. */
+function ratioColumns(kinds: readonly ServerKind[]): { label: string; of: number; to: number }[] {
+  const others = kinds.filter((k) => !isSightline(k))
+  return kinds.filter(isSightline).flatMap((s) =>
+    others.map((k) => ({
+      label: `${s === 'sightline' ? 'S' : 'uws'}/${k}`,
+      of: kinds.indexOf(s),
+      to: kinds.indexOf(k),
+    })),
+  )
+}
+
 export function renderReport(result: BenchResult): string {
   const lines: string[] = []
   lines.push(`Sightline bench (${result.mode}, scale ${result.scale}) ${result.date}`)
@@ -165,18 +178,19 @@ export function renderReport(result: BenchResult): string {
   for (const [workload, perServer] of Object.entries(result.workloads)) {
     const kinds = SERVER_KINDS.filter((k) => perServer?.[k] !== undefined)
     const results = kinds.map((k) => perServer?.[k] as never)
-    // Ratio columns: Sightline / each other server of the run.
-    const others = kinds.includes('sightline') ? kinds.filter((k) => k !== 'sightline') : []
+    const ratios = ratioColumns(kinds)
     const rows =
       workload === 'capacity'
         ? [...ROWS.capacity, ...(capacityStepRows(results) as Row<never>[])]
         : ROWS[workload as WorkloadName]
-    const table = [['', ...kinds, ...others.map((k) => `S/${k}`)]]
+    const table = [['', ...kinds, ...ratios.map((r) => r.label)]]
     for (const [label, pick] of rows) {
       const cells = results.map((r) => pick(r))
-      const s = cells[kinds.indexOf('sightline')]
-      const ratios = others.map((k) => ratio(s, cells[kinds.indexOf(k)]))
-      table.push([label, ...cells.map(format), ...ratios])
+      table.push([
+        label,
+        ...cells.map(format),
+        ...ratios.map((r) => ratio(cells[r.of], cells[r.to])),
+      ])
     }
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
     lines.push('', `## ${workload}`)

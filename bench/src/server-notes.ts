@@ -8,6 +8,12 @@ import type { ServerKind } from './generator-protocol.js'
 export type ServerNotes = Partial<Record<ServerKind, Readonly<Record<string, string>>>>
 
 export const NOT_COMPARABLE: ServerNotes = Object.freeze({
+  'sightline-uws': Object.freeze({
+    'heap+external/conn after GC':
+      'uWebSockets.js keeps its sockets and their buffers in native memory that V8 does not ' +
+      'account for, so heap+external per connection leaves them out for sightline-uws; the ' +
+      'RSS figures (after GC or not) include them and are the ones that compare.',
+  }),
   hocuspocus: Object.freeze({
     'echoes / change':
       'Hocuspocus broadcasts every awareness change to every connection of the document, the ' +

@@ -1,11 +1,12 @@
 /**
- * The three servers under test, each in its own process, started through a shell that raises
+ * The servers under test, each in its own process, started through a shell that raises
  * the open-file limit to its hard maximum, all with the same after-GC memory probe preloaded
  * (`--expose-gc --require gc-probe.cjs`, see `memoryAfterGc`):
  *
  * - `sightline`: the relay's own built CLI (`packages/relay/dist/cli.js`, built by
  *   `buildRelay` before the run), run with plain node as users run it (`pnpm relay`),
- *   configured through its environment variables;
+ *   configured through its environment variables, on its default socket layer (`ws`);
+ * - `sightline-uws`: the same CLI with `SIGHTLINE_TRANSPORT=uws` (uWebSockets.js);
  * - `reference`: `@y/websocket-server@0.1.1`'s own `src/server.js`, on 127.0.0.1, no
  *   persistence (YPERSISTENCE unset), exactly as a user would start it;
  * - `hocuspocus`: `@hocuspocus/server` 4.x started as its README starts it, no extensions, no
@@ -19,7 +20,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ServerKind } from './generator-protocol.js'
+import { isSightline, type ServerKind, sightlineTransport } from './generator-protocol.js'
 
 const SRC = dirname(fileURLToPath(import.meta.url))
 export const REPO_ROOT = join(SRC, '..', '..')
@@ -133,6 +134,8 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
   const probeFile = join(tmpdir(), `sightline-bench-gc-${process.pid}-${port}.json`)
   const env = {
     ...process.env,
+    // The kind's socket layer, over our own environment's; `config.env` may still set one.
+    ...(isSightline(config.kind) ? { SIGHTLINE_TRANSPORT: sightlineTransport(config.kind) } : {}),
     ...config.env,
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -202,7 +205,7 @@ export async function createServerProcess(config: ServerConfig): Promise<ServerP
 function serverArgs(config: ServerConfig): string[] {
   const probe = ['--expose-gc', '--require', GC_PROBE]
   const prof = config.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', config.cpuProfDir] : []
-  if (config.kind === 'sightline') {
+  if (isSightline(config.kind)) {
     const tsx = RELAY_CLI.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx'] : []
     return [...probe, ...prof, ...tsx, RELAY_CLI]
   }
@@ -244,7 +247,7 @@ async function terminate(c: ChildProcess): Promise<void> {
   clearTimeout(timer)
 }
 
-/** Polls the server's HTTP endpoint until it answers 200 (all three answer plain GETs). */
+/** Polls the server's HTTP endpoint until it answers 200 (all of them answer plain GETs). */
 async function waitHealthy(port: number, timeoutMs = 20_000): Promise<void> {
   const deadline = performance.now() + timeoutMs
   while (performance.now() < deadline) {

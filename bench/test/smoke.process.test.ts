@@ -1,12 +1,13 @@
 /**
- * Keeps the bench from rotting: a seconds-long run of every workload against all three servers,
+ * Keeps the bench from rotting: a seconds-long run of every workload against all four servers
+ * (Sightline on `ws` and on uWebSockets.js, the reference, Hocuspocus),
  * checking that each figure is there and makes sense. No timing is asserted: the machine
  * running the tests is shared and its speed is nobody's promise.
  */
 import { describe, expect, it } from 'vitest'
 import { type BenchResult, runBench } from '../src/bench.js'
 import type { MemoryAfterGc } from '../src/figures.js'
-import type { ServerKind } from '../src/generator-protocol.js'
+import { SERVER_KINDS, type ServerKind } from '../src/generator-protocol.js'
 import type { LatencySummary } from '../src/histogram.js'
 import type { CapacityResult } from '../src/workloads/capacity.js'
 import type { ChurnFigures } from '../src/workloads/churn.js'
@@ -14,7 +15,7 @@ import type { HotRoomResult } from '../src/workloads/hot-room.js'
 import type { RestartStormResult } from '../src/workloads/restart-storm.js'
 import type { SteadyResult } from '../src/workloads/steady.js'
 
-const SERVERS: readonly ServerKind[] = ['sightline', 'reference', 'hocuspocus']
+const SERVERS: readonly ServerKind[] = SERVER_KINDS
 
 function expectLatency(l: LatencySummary): void {
   expect(l.samples).toBeGreaterThan(0)
@@ -39,7 +40,7 @@ function expectMemoryAfterGc(m: MemoryAfterGc, connections: number): void {
 }
 
 describe('bench --smoke', () => {
-  it('runs every workload against all three servers and reports sane figures', async () => {
+  it('runs every workload against all four servers and reports sane figures', async () => {
     let printed = ''
     const result: BenchResult = await runBench({
       workloads: ['steady', 'hot-room', 'churn', 'restart-storm', 'capacity'],
@@ -102,14 +103,24 @@ describe('bench --smoke', () => {
       for (const step of capacity.steps) expectMemoryAfterGc(step.memoryAfterGc, step.tabs)
     }
 
-    // Sightline: one upstream frame per change, N-1 deliveries, nothing echoed; a heartbeat
-    // each way while idle; a silently lost tab is removed within the (short) liveness timeout.
-    const s = of<SteadyResult>('steady', 'sightline')
-    expect(s.window.amplification.echoesPerChange).toBe(0)
-    expect(of<HotRoomResult>('hot-room', 'sightline').window.amplification.echoesPerChange).toBe(0)
-    expect(s.idle.livenessFramesPerMinUp).toBeGreaterThan(0)
-    expect(s.idle.livenessFramesPerMinDown).toBeGreaterThan(0)
-    expect(s.ghostAfterSilentLoss.seen).toBe(s.ghostAfterSilentLoss.expected)
+    // Sightline, on either socket layer: one upstream frame per change, N-1 deliveries,
+    // nothing echoed; a heartbeat each way while idle; a silently lost tab is removed within
+    // the (short) liveness timeout.
+    expect(SERVERS).toContain('sightline-uws')
+    for (const kind of ['sightline', 'sightline-uws'] as const) {
+      const s = of<SteadyResult>('steady', kind)
+      expect(s.window.amplification.upstreamFramesPerChange).toBe(1)
+      expect(s.window.amplification.deliveriesPerChange).toBe(config.steady.roomSize - 1)
+      expect(s.window.amplification.echoesPerChange).toBe(0)
+      const hot = of<HotRoomResult>('hot-room', kind).window.amplification
+      expect(hot.deliveriesPerChange).toBe(config.hotRoom.roomSize - 1)
+      expect(hot.echoesPerChange).toBe(0)
+      expect(s.idle.livenessFramesPerMinUp).toBeGreaterThan(0)
+      expect(s.idle.livenessFramesPerMinDown).toBeGreaterThan(0)
+      expect(s.ghostAfterSilentLoss.seen).toBe(s.ghostAfterSilentLoss.expected)
+      // Its /metrics was read for refusals, as only Sightline's is (null for the others).
+      expect(s.lost?.relayRefusals).not.toBeNull()
+    }
     // The reference echoes every change to its sender (ANCHORS.md).
     const r = of<SteadyResult>('steady', 'reference')
     expect(r.window.amplification.echoesPerChange).toBe(1)
@@ -122,6 +133,9 @@ describe('bench --smoke', () => {
     expect(printed).toContain('## steady')
     expect(printed).toContain('delivered updates/s')
     expect(printed).toContain('S/hocuspocus')
+    expect(printed).toContain('sightline-uws')
+    expect(printed).toContain('uws/reference')
+    expect(result.notComparable?.['sightline-uws']).toBeDefined()
     expect(printed).toContain('RSS/conn after GC KB')
-  }, 360_000)
+  }, 480_000)
 })

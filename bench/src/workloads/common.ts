@@ -1,7 +1,12 @@
 /** Helpers shared by the workloads. */
 import { LivenessDefaults } from '@sightline/protocol'
 import type { BenchConfig } from '../config.js'
-import type { Behaviour, ServerKind } from '../generator-protocol.js'
+import {
+  type Behaviour,
+  isSightline,
+  type ServerKind,
+  sightlineTransport,
+} from '../generator-protocol.js'
 import { delay, Session, type Totals } from '../session.js'
 
 /**
@@ -16,7 +21,7 @@ export function presenceBehaviour(
   changeMs: number,
   reconnect = false,
 ): Behaviour {
-  const sightline = kind === 'sightline'
+  const sightline = isSightline(kind)
   return {
     heartbeatMs: sightline ? LivenessDefaults.heartbeatIntervalMs : 0,
     renewMs: sightline ? 0 : 15_000,
@@ -37,12 +42,21 @@ export interface OpenOptions {
   readonly cpuProfDir?: string | undefined
 }
 
+/**
+ * Opens a session against a server of `kind`. Session (session.ts) gives the relay its token
+ * secret and environment and reads its `/metrics` for the kind `sightline`; a Sightline kind
+ * on another socket layer opens as `sightline` with that layer in the relay environment
+ * (`SIGHTLINE_TRANSPORT`), so it is treated alike in every other respect.
+ */
 export function openSession(o: OpenOptions): Promise<Session> {
+  const sightline = isSightline(o.kind)
   return Session.open({
-    kind: o.kind,
+    kind: sightline ? 'sightline' : o.kind,
     generators: generatorsFor(o.config, o.tabs),
     behaviour: o.behaviour,
-    relayEnv: o.config.relayEnv,
+    relayEnv: sightline
+      ? { ...o.config.relayEnv, SIGHTLINE_TRANSPORT: sightlineTransport(o.kind) }
+      : o.config.relayEnv,
     cpuProfDir: o.cpuProfDir,
   })
 }
