@@ -155,9 +155,9 @@ export const SETTINGS = Object.freeze([
     variable: 'SIGHTLINE_COALESCE_WINDOW_MS',
     option: 'coalesceWindowMs',
     kind: ms(0, 1000),
-    default: 50,
+    default: 100,
     description:
-      'a room of 50+ that forwarded a change less than this long ago holds the next ones and sends each receiver one frame with all of them when the window ends (a busy room of 50 then costs about 1,000 writes/s; its changes wait up to the window); smaller rooms hold for a share falling with the square of their size (a room of 10: 1/25, of 5: 1/100). 0: never hold',
+      'a room of 50+ that forwarded a change less than this long ago holds the next ones and sends each receiver one frame with all of them when the window ends (a busy room of 50 then costs about 500 writes/s; its changes wait up to the window); smaller rooms hold for a share falling with the square of their size (a room of 10: 1/25, of 5: 1/100). 0: never hold',
   },
   {
     variable: 'SIGHTLINE_REFRESH_INTERVAL_MS',
