@@ -61,6 +61,41 @@ export function encodeAwarenessFrame(entries: readonly AwarenessEntry[]): Uint8A
   return encoding.toUint8Array(outer)
 }
 
+/**
+ * One entry as it appears in an update, for frames assembled from entries encoded once
+ * (`awarenessFrameOf`): a room that sends the same changes to many receivers, each without
+ * its own, encodes each state once instead of once per frame.
+ */
+export function encodeAwarenessEntry(entry: AwarenessEntry): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, entry.clientId)
+  encoding.writeVarUint(encoder, entry.clock)
+  encoding.writeVarString(encoder, entry.json)
+  return encoding.toUint8Array(encoder)
+}
+
+/** Bytes a varUint of `n` takes. */
+function varUintLength(n: number): number {
+  let length = 1
+  for (let rest = n; rest > 0x7f; rest = Math.floor(rest / 128)) length++
+  return length
+}
+
+/**
+ * A whole awareness frame of entries encoded by `encodeAwarenessEntry`: the same bytes as
+ * `encodeAwarenessFrame` of those entries.
+ */
+export function awarenessFrameOf(encoded: readonly Uint8Array[]): Uint8Array {
+  let updateLength = varUintLength(encoded.length)
+  for (const entry of encoded) updateLength += entry.byteLength
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Awareness)
+  encoding.writeVarUint(encoder, updateLength)
+  encoding.writeVarUint(encoder, encoded.length)
+  for (const entry of encoded) encoding.writeUint8Array(encoder, entry)
+  return encoding.toUint8Array(encoder)
+}
+
 /** The 3-byte heartbeat frame: an awareness update with no entries. */
 export const HEARTBEAT_FRAME: Uint8Array = encodeAwarenessFrame([])
 

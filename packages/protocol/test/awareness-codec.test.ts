@@ -4,9 +4,11 @@ import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import {
   type AwarenessEntry,
+  awarenessFrameOf,
   ClientCloseCode,
   CloseCode,
   closeAction,
+  encodeAwarenessEntry,
   encodeAwarenessFrame,
   HEARTBEAT_FRAME,
   isHeartbeatFrame,
@@ -15,11 +17,12 @@ import {
   writeAwarenessUpdate,
 } from '../src/index.js'
 
-const entry = fc.record({
+const entryFields = {
   clientId: fc.nat({ max: 2 ** 32 - 1 }),
   clock: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
   json: fc.oneof(fc.constant('null'), fc.json()),
-})
+}
+const entry = fc.record(entryFields)
 
 describe('awareness codec', () => {
   it('round-trips any entries', () => {
@@ -30,6 +33,22 @@ describe('awareness codec', () => {
         expect(readAwarenessUpdate(encoding.toUint8Array(enc))).toEqual(entries)
       }),
     )
+  })
+
+  it('assembles from entries encoded once the same bytes as encoding them together', () => {
+    // Long JSON too: an update past 127 and 16,383 bytes takes a longer length prefix.
+    const long = fc.string({ minLength: 100, maxLength: 20_000 }).map((t) => JSON.stringify(t))
+    const any = fc.record({ ...entryFields, json: fc.oneof(entryFields.json, long) })
+    fc.assert(
+      fc.property(fc.array(any, { maxLength: 200 }), (entries) => {
+        const assembled = awarenessFrameOf(entries.map(encodeAwarenessEntry))
+        expect(assembled).toEqual(encodeAwarenessFrame(entries))
+      }),
+      { numRuns: 200 },
+    )
+    // More than 127 entries: the count itself takes two bytes.
+    const many = Array.from({ length: 300 }, (_, i) => ({ clientId: i, clock: 1, json: 'null' }))
+    expect(awarenessFrameOf(many.map(encodeAwarenessEntry))).toEqual(encodeAwarenessFrame(many))
   })
 
   it('wraps an update in an awareness frame', () => {

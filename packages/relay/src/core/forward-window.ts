@@ -12,7 +12,13 @@
  * The window also keeps `sentSeq`: the room's change number every reading peer has been sent
  * up to, which is where a reader that stops reading is caught up from (room.ts `markHold`).
  */
-import { type AwarenessEntry, encodeAwarenessFrame, type Timer } from '@sightline/protocol'
+import {
+  type AwarenessEntry,
+  awarenessFrameOf,
+  encodeAwarenessEntry,
+  encodeAwarenessFrame,
+  type Timer,
+} from '@sightline/protocol'
 
 /** Who receives what a room forwards. */
 export interface Receiver {
@@ -119,14 +125,22 @@ export class ForwardWindow<R extends Receiver> {
     const seq = this.#seq()
     const changes = [...waiting.values()]
     const writers = new Set(changes.map((c) => c.from))
-    const all = encodeAwarenessFrame(changes.map((c) => c.entry))
+    if (writers.size === 1) {
+      // One writer (the common case outside the busiest rooms): one frame, to the others.
+      this.broadcast(encodeAwarenessFrame(changes.map((c) => c.entry)), changes[0]?.from)
+      this.#sentSeq = seq
+      return
+    }
+    // Each state encoded once; each writer's frame is the others' bytes put together.
+    const encoded = changes.map((c) => encodeAwarenessEntry(c.entry))
+    const all = awarenessFrameOf(encoded)
     for (const r of this.#receivers) {
       if (!writers.has(r)) {
         r.send(all)
         continue
       }
-      const others = changes.filter((c) => c.from !== r).map((c) => c.entry)
-      if (others.length > 0) r.send(encodeAwarenessFrame(others))
+      const others = encoded.filter((_, i) => changes[i]?.from !== r)
+      if (others.length > 0) r.send(awarenessFrameOf(others))
     }
     this.#sentSeq = seq
   }
