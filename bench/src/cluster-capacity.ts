@@ -4,7 +4,8 @@
  * across nodes").
  *
  * Starts its own redis-server (loopback, no persistence), K relay nodes (the built CLI, each
- * with SIGHTLINE_REDIS_URL and its own SIGHTLINE_NODE_ID) and G load generators (generator.ts).
+ * with SIGHTLINE_REDIS_URL, its own SIGHTLINE_NODE_ID and SIGHTLINE_TRANSPORT from
+ * `--transport`) and G load generators (generator.ts).
  * Each tab connects to a node picked per tab (a hash of its client ID), whatever its room, as
  * a load balancer would; a generator owns whole rooms, so it knows on which node each sender
  * and each receiver is, and counts the deliveries that crossed nodes. Tabs behave as in the
@@ -14,7 +15,16 @@
  * At each step (cumulative tab counts): add tabs (bounded connect concurrency), wait until
  * every tab sees its room-mates (bounded), measure an idle window (changes off: idle traffic
  * per tab), then a window with changes on (latency, cross-node share, CPU, memory). Stops at
- * the last step or when the machine stops it, and says what limited it.
+ * the last step or when the machine stops it, and says what limited it. The report gives the
+ * CPU of relays + Redis apart from the generators' (per 10,000 tabs, and the projection for
+ * relays + Redis alone: the load generated on other machines).
+ *
+ * The generators are kept cheap per tab (one 50 ms ticker per generator, no timer per tab;
+ * frames written whole to the socket, the fixed ones built once; the server's frames read
+ * without ws's receiver: tab.ts, tab-wire.ts), so that on one machine they take as little as
+ * possible of the CPU the relays are measured with.
+ *
+ *   pnpm bench:capacity --transport uws --steps 20000,40000,60000,80000,100000
  *
  *   --steps 20000,40000,60000,80000,100000   cumulative tab counts
  *   --nodes <K>              relay nodes (default: top step / 18,000 sockets, rounded up)
@@ -24,6 +34,8 @@
  *   --settle-timeout-ms <ms> (default 120000)
  *   --p99-limit-ms <ms>      stop when a step's p99 passes this (default 1000)
  *   --connect-concurrency <n> sockets connecting at once, over all generators (default 256)
+ *   --transport ws|uws       the relay nodes' socket layer, SIGHTLINE_TRANSPORT (default ws;
+ *                            uws: uWebSockets.js, less CPU and memory per connection)
  *   --out <file>             JSON (default bench/results/capacity-<YYYY-MM-DD>.json)
  *
  * The parts, under cluster-capacity/: options.ts (options, bounds), topology.ts (the processes
@@ -36,7 +48,12 @@ import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { type ClusterCapacityOptions, DEFAULT_OPTIONS } from './cluster-capacity/options.js'
+import {
+  type ClusterCapacityOptions,
+  DEFAULT_OPTIONS,
+  TRANSPORTS,
+  type Transport,
+} from './cluster-capacity/options.js'
 import { project } from './cluster-capacity/projection.js'
 import { formatClusterCapacity } from './cluster-capacity/report.js'
 import type { CapacityStepRow, ClusterCapacityResult, Verdict } from './cluster-capacity/result.js'
@@ -56,6 +73,8 @@ export {
   DEFAULT_OPTIONS,
   processesFor,
   SOCKETS_PER_PROCESS,
+  TRANSPORTS,
+  type Transport,
 } from './cluster-capacity/options.js'
 export { formatClusterCapacity } from './cluster-capacity/report.js'
 export type {
@@ -73,7 +92,7 @@ export async function runClusterCapacity(
 ): Promise<ClusterCapacityResult> {
   const plan = await planRun(o)
   o.log(
-    `${plan.nodes} relay nodes, ${plan.generators} generators, ${plan.addresses.length} source addresses, ` +
+    `${plan.nodes} relay nodes (transport ${plan.transport}), ${plan.generators} generators, ${plan.addresses.length} source addresses, ` +
       `steps ${plan.steps.join(', ')}; heartbeat ${plan.behaviour.heartbeatMs} ms, ` +
       `a change per tab every ${o.changeMs} ms`,
   )
@@ -120,6 +139,7 @@ function resultOf(
     },
     options: { ...options, steps: plan.steps },
     nodes: plan.nodes,
+    transport: plan.transport,
     generators: plan.generators,
     sourceAddresses: plan.addresses.length,
     heartbeatMs: plan.behaviour.heartbeatMs,
@@ -144,6 +164,7 @@ function optionsFromArgs(log: (line: string) => void): ClusterCapacityOptions {
       'settle-timeout-ms': { type: 'string' },
       'p99-limit-ms': { type: 'string' },
       'connect-concurrency': { type: 'string' },
+      transport: { type: 'string' },
       out: { type: 'string' },
     },
   })
@@ -157,6 +178,8 @@ function optionsFromArgs(log: (line: string) => void): ClusterCapacityOptions {
     if (!Number.isInteger(x) || x <= 0) fail(`--${name} must be a positive integer`)
     return x
   }
+  const transport = (values.transport ?? DEFAULT_OPTIONS.transport) as Transport
+  if (!TRANSPORTS.includes(transport)) fail(`--transport must be one of ${TRANSPORTS.join(', ')}`)
   const steps =
     values.steps === undefined
       ? DEFAULT_OPTIONS.steps
@@ -174,6 +197,7 @@ function optionsFromArgs(log: (line: string) => void): ClusterCapacityOptions {
     connectConcurrency:
       int(values['connect-concurrency'], 'connect-concurrency') ??
       DEFAULT_OPTIONS.connectConcurrency,
+    transport,
     out:
       values.out ??
       join(REPO_ROOT, 'bench', 'results', `capacity-${new Date().toISOString().slice(0, 10)}.json`),

@@ -144,6 +144,44 @@ export function wireBytes(payload: number, fromClient: boolean): number {
 }
 
 /**
+ * The whole WebSocket frame a client sends for `payload`: one binary frame (FIN, opcode 2), the
+ * length, and a zero masking key, so the masked payload is the payload itself (ws's own sender
+ * skips the XOR for an all-zero key as well). The server reads and unmasks it exactly as a
+ * browser's (same header, same length, same work); the generator writes it with one
+ * `socket.write` instead of ws's header + masked copy + cork/writev per send.
+ */
+export function clientFrame(payload: Uint8Array): Buffer {
+  const len = payload.length
+  const header = len < 126 ? 2 : len < 65_536 ? 4 : 10
+  const out = Buffer.allocUnsafe(header + 4 + len)
+  out[0] = 0x82
+  if (len < 126) out[1] = 0x80 | len
+  else if (len < 65_536) {
+    out[1] = 0x80 | 126
+    out.writeUInt16BE(len, 2)
+  } else {
+    out[1] = 0x80 | 127
+    out.writeBigUInt64BE(BigInt(len), 2)
+  }
+  out.writeUInt32BE(0, header)
+  out.set(payload, header + 4)
+  return out
+}
+
+/** `clientFrame` of the frames that never change (heartbeat, sync step 2, ...), built once. */
+const constantFrames = new WeakMap<Uint8Array, Buffer>()
+
+/** `clientFrame(payload)`, cached for `payload` (only for frames that are never mutated). */
+export function constantClientFrame(payload: Uint8Array): Buffer {
+  let frame = constantFrames.get(payload)
+  if (frame === undefined) {
+    frame = clientFrame(payload)
+    constantFrames.set(payload, frame)
+  }
+  return frame
+}
+
+/**
  * How a tab talks to one kind of server: the only place where the three servers' protocols
  * differ. Sightline and the reference speak y-websocket (the room is the URL path, frames are
  * bare); Hocuspocus multiplexes documents over one socket, so every frame starts with the

@@ -6,10 +6,12 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  type ClusterCapacityResult,
   type CpuFigures,
   DEFAULT_OPTIONS,
   formatClusterCapacity,
   runClusterCapacity,
+  type Transport,
 } from '../src/cluster-capacity.js'
 
 /** The smoke run's liveness (config.ts), with a node timeout that fits inside it. */
@@ -36,25 +38,31 @@ function expectCpu(c: CpuFigures): void {
   expect(c.capacityPercent).toBeGreaterThan(0)
 }
 
+/** A run at tiny scale: 2 nodes, 2 generators, seconds-long windows. */
+function tinyRun(steps: readonly number[], transport: Transport): Promise<ClusterCapacityResult> {
+  const lines: string[] = []
+  return runClusterCapacity({
+    ...DEFAULT_OPTIONS,
+    steps,
+    nodes: 2,
+    generators: 2,
+    measureMs: 2000,
+    idleMs: 1500,
+    changeMs: 1000,
+    settleTimeoutMs: 30_000,
+    // No timing decides the outcome: a slow CI runner must not stop the run at step 40.
+    p99LimitMs: 60_000,
+    connectConcurrency: 16,
+    transport,
+    relayEnv: SHORT_LIVENESS,
+    out: null,
+    log: (line) => lines.push(line),
+  })
+}
+
 describe('bench:capacity at tiny scale', () => {
   it('spreads tabs over two nodes and reports sane per-step figures', async () => {
-    const lines: string[] = []
-    const result = await runClusterCapacity({
-      ...DEFAULT_OPTIONS,
-      steps: [40, 80],
-      nodes: 2,
-      generators: 2,
-      measureMs: 2000,
-      idleMs: 1500,
-      changeMs: 1000,
-      settleTimeoutMs: 30_000,
-      // No timing decides the outcome: a slow CI runner must not stop the run at step 40.
-      p99LimitMs: 60_000,
-      connectConcurrency: 16,
-      relayEnv: SHORT_LIVENESS,
-      out: null,
-      log: (line) => lines.push(line),
-    })
+    const result = await tinyRun([40, 80], 'ws')
     const table = formatClusterCapacity(result)
     console.log(table)
 
@@ -94,5 +102,23 @@ describe('bench:capacity at tiny scale', () => {
     expect(result.projection.fdLimit).toBeGreaterThan(0)
     expect(table).toContain('| 80 |')
     expect(table).toContain('Stopped by: target')
+    expect(table).toContain('relays + Redis')
+    expect(result.transport).toBe('ws')
+  }, 180_000)
+
+  it('runs the relay nodes on uWebSockets.js with --transport uws', async () => {
+    const result = await tinyRun([40], 'uws')
+    const table = formatClusterCapacity(result)
+    console.log(table)
+    expect(result.stoppedBy, result.limitDetail).toBe('target')
+    expect(result.transport).toBe('uws')
+    expect(result.options.transport).toBe('uws')
+    expect(table).toContain('relay nodes on uws')
+    const [s] = result.steps
+    expect(s?.passed).toBe(true)
+    expect(s?.tabs).toBe(40)
+    expect(s?.errors.unexpectedCloses).toBe(0)
+    expect(s?.latency.samples).toBeGreaterThan(0)
+    expect(s?.nodes.connections.reduce((a, b) => a + b, 0)).toBe(40)
   }, 180_000)
 })

@@ -9,6 +9,10 @@ export const MEMORY_RESERVE_BYTES = 2 * 2 ** 30
 /** Share of the machine's CPU from which it counts as saturated. */
 export const SATURATED = 0.9
 
+/** The relay's socket layer (its SIGHTLINE_TRANSPORT): ws, or uWebSockets.js. */
+export type Transport = 'ws' | 'uws'
+export const TRANSPORTS: readonly Transport[] = ['ws', 'uws']
+
 export interface ClusterCapacityOptions {
   /** Cumulative tab counts, ascending. */
   readonly steps: readonly number[]
@@ -23,6 +27,8 @@ export interface ClusterCapacityOptions {
   readonly p99LimitMs: number
   /** Sockets connecting at once, over all generators. */
   readonly connectConcurrency: number
+  /** The relay nodes' socket layer (SIGHTLINE_TRANSPORT). */
+  readonly transport: Transport
   /** Extra relay environment (the test's short liveness settings). */
   readonly relayEnv?: Readonly<Record<string, string>> | undefined
   /** JSON output; null: none. */
@@ -39,6 +45,7 @@ export const DEFAULT_OPTIONS: Omit<ClusterCapacityOptions, 'out' | 'log'> = {
   settleTimeoutMs: 120_000,
   p99LimitMs: 1000,
   connectConcurrency: 256,
+  transport: 'ws',
 }
 
 /** Processes (nodes or generators) for `tabs` sockets at most `SOCKETS_PER_PROCESS` each. */

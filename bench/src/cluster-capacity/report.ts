@@ -11,6 +11,7 @@ export function formatRow(r: CapacityStepRow): string {
     `cross-node ${n((r.crossNodeShare ?? Number.NaN) * 100)} %, ` +
     `relays ${n(r.memory.relayRssPerTabKB)} KB/tab, CPU relays ${r.cpu.relaysPercent} % ` +
     `(max node ${r.cpu.relayNodeMaxPercent} %), Redis ${r.cpu.redisPercent} %, ` +
+    `relays + Redis ${n(r.cpu.relaysPercent + r.cpu.redisPercent)} %, ` +
     `generators ${r.cpu.generatorsPercent} %, machine ${r.cpu.machinePercent} %`
   )
 }
@@ -60,10 +61,34 @@ function tableLine(s: CapacityStepRow): string {
   return `| ${cells.join(' | ')} |`
 }
 
+/** CPU (% of one core) per 10,000 tabs at `s`, for relays + Redis and for the generators. */
+function cpuPer10k(s: CapacityStepRow): { relaysAndRedis: number; generators: number } {
+  const per = (v: number) => round((v * 10_000) / s.tabs)
+  return {
+    relaysAndRedis: per(s.cpu.relaysPercent + s.cpu.redisPercent),
+    generators: per(s.cpu.generatorsPercent),
+  }
+}
+
+/** The CPU split of the last passed step (else the last measured one), per 10,000 tabs. */
+function cpuSplitLine(r: ClusterCapacityResult): string {
+  const s = r.steps.filter((x) => x.passed && x.tabs > 0).at(-1) ?? r.steps.at(-1)
+  if (s === undefined || s.tabs === 0) return 'CPU split: no step measured.'
+  const per = cpuPer10k(s)
+  return (
+    `CPU at ${s.tabs} tabs (change window): relays + Redis ` +
+    `${n(s.cpu.relaysPercent + s.cpu.redisPercent)} % (${per.relaysAndRedis} % per 10,000 tabs), ` +
+    `generators ${s.cpu.generatorsPercent} % (${per.generators} % per 10,000 tabs), ` +
+    `of ${r.machine.cpus * 100} %; relays + Redis alone would reach ` +
+    `${r.projection.cpuRelaysAndRedis ?? '-'} tabs (load generated elsewhere).`
+  )
+}
+
 /** The lines under the table: how far the run got, why it stopped, and the projection. */
 function verdictLines(r: ClusterCapacityResult): string[] {
   const p = r.projection
   return [
+    cpuSplitLine(r),
     `Reached: ${r.reached} tabs with every check passed. Stopped by: ${r.stoppedBy}` +
       (r.limitedBy ? `; limited by: ${r.limitedBy} (${r.limitDetail.split('\n')[0]})` : ''),
     `Projection: ${p.tabs ?? '-'} tabs on this machine, bound by ${p.boundBy ?? '-'} ` +
@@ -77,7 +102,7 @@ function verdictLines(r: ClusterCapacityResult): string[] {
 /** The per-step table and the verdict, as printed by `pnpm bench:capacity`. */
 export function formatClusterCapacity(r: ClusterCapacityResult): string {
   const lines = [
-    `## Capacity across nodes (${r.nodes} relay nodes, ${r.generators} generators, Redis; ${r.machine.cpus} cores)`,
+    `## Capacity across nodes (${r.nodes} relay nodes on ${r.transport}, ${r.generators} generators, Redis; ${r.machine.cpus} cores)`,
     '',
     `| ${HEAD.join(' | ')} |`,
     `|${HEAD.map(() => '---').join('|')}|`,

@@ -3,7 +3,7 @@
  * why it stopped, what limited it, and the projection from the measured steps.
  */
 import type { LatencySummary } from '../histogram.js'
-import type { ClusterCapacityOptions } from './options.js'
+import type { ClusterCapacityOptions, Transport } from './options.js'
 
 export const MB = 2 ** 20
 
@@ -151,6 +151,8 @@ export interface ClusterCapacityResult {
   }
   readonly options: Omit<ClusterCapacityOptions, 'log' | 'out'>
   readonly nodes: number
+  /** The relay nodes' socket layer (SIGHTLINE_TRANSPORT): ws or uws. */
+  readonly transport: Transport
   readonly generators: number
   readonly sourceAddresses: number
   readonly heartbeatMs: number
