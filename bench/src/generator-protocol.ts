@@ -116,6 +116,7 @@ export interface GeneratorStats {
   unexpectedCloses: number
   changesSent: number
   renewalsSent: number
+  /** Liveness frames sent: Sightline heartbeats and keepalives. */
   heartbeatsSent: number
   framesTx: number
   bytesTx: number

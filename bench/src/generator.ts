@@ -22,6 +22,11 @@ import { nowUs } from './tab-wire.js'
 
 /** The presence client checks whether its state needs renewing this often (ms). */
 const RENEW_CHECK_MS = 4000
+/**
+ * How often each tab's liveness is looked at: a tab's heartbeat or keepalive leaves within this
+ * of its due time, well before the relay's ping (7.5 s of silence against the 7 s period).
+ */
+const LIVENESS_CHECK_MS = 250
 
 function emptyStats(): Omit<GeneratorStats, 'latency' | 'connect'> {
   return {
@@ -354,10 +359,12 @@ class Generator implements TabHost {
     const b = this.#behaviour
     const n = this.tabs.length
     const nowMs = performance.now()
-    const checkSlots = Math.max(1, Math.round((b.heartbeatMs || RENEW_CHECK_MS) / this.#tickMs))
+    const checkSlots = Math.max(1, Math.round(LIVENESS_CHECK_MS / this.#tickMs))
     const renewSlots = Math.max(1, Math.round(RENEW_CHECK_MS / this.#tickMs))
     if (b.heartbeatMs > 0) {
-      for (let i = this.#tick % checkSlots; i < n; i += checkSlots) this.tabs[i]!.heartbeat()
+      for (let i = this.#tick % checkSlots; i < n; i += checkSlots) {
+        this.tabs[i]!.liveness(nowMs, b.heartbeatMs)
+      }
     }
     if (b.renewMs > 0) {
       for (let i = this.#tick % renewSlots; i < n; i += renewSlots) {

@@ -6,7 +6,12 @@
 import { randomBytes } from 'node:crypto'
 import { type MemoryAfterGc, memoryAfterGc } from './figures.js'
 import { GeneratorPool } from './generator-pool.js'
-import type { Behaviour, GeneratorStats, ServerKind } from './generator-protocol.js'
+import {
+  type Behaviour,
+  type GeneratorStats,
+  isSightline,
+  type ServerKind,
+} from './generator-protocol.js'
 import { type ProcSample, sampleProcess } from './proc-stats.js'
 import { createServerProcess, type GcSample, type ServerProcess } from './servers.js'
 import { sumStats, type Totals } from './totals.js'
@@ -80,7 +85,7 @@ export class Session {
     const secret = randomBytes(32).toString('hex')
     const server = await createServerProcess({
       kind: o.kind,
-      env: o.kind === 'sightline' ? { ...relayEnvironment(secret), ...o.relayEnv } : {},
+      env: isSightline(o.kind) ? { ...relayEnvironment(secret), ...o.relayEnv } : {},
       cpuProfDir: o.cpuProfDir,
     })
     const pool = GeneratorPool.start(o.generators)
@@ -89,7 +94,7 @@ export class Session {
         type: 'init',
         serverKind: o.kind,
         url: server.url,
-        jwtSecret: o.kind === 'sightline' ? secret : null,
+        jwtSecret: isSightline(o.kind) ? secret : null,
         behaviour: o.behaviour,
         localAddresses: SOURCE_ADDRESSES,
         tickMs: o.tickMs ?? 10,
@@ -166,7 +171,7 @@ export class Session {
    * (its `/metrics`), so a run that lost tabs says why. Null for the reference.
    */
   async relayRefusals(): Promise<Record<string, number> | null> {
-    if (this.kind !== 'sightline') return null
+    if (!isSightline(this.kind)) return null
     const text = await (await fetch(`http://127.0.0.1:${this.server.port}/metrics`)).text()
     const out: Record<string, number> = {}
     for (const m of text.matchAll(/^sightline_relay_refusals_total\{reason="([^"]+)"\} (\d+)$/gm)) {

@@ -1,17 +1,35 @@
 /**
  * One simulated agent tab: a raw `ws` socket that behaves like Sightline's presence client
  * (own entry only, renewal after 15 s against the reference and Hocuspocus only (the
- * Sightline relay refreshes states itself), heartbeat for Sightline, answers sync step 1,
+ * Sightline relay refreshes states itself), for Sightline the presence client's liveness (a
+ * heartbeat after hearing nothing for a period, a keepalive after sending nothing), answers sync step 1,
  * speaks each server's wire (tab-wire.ts: Hocuspocus's is @hocuspocus/provider's), forgets peers and
  * their clocks when the connection is lost, reconnects with full-jitter backoff),
  * and keeps what y-protocols would keep about its peers: clock, presence, and the bench
  * sequence number of their state.
+ *
+ * Cheap per tab, so that the generators measure the server and not themselves: no timer per
+ * tab (the generator's one ticker drives them), frames written whole to the socket (the fixed
+ * ones built once, `#send`), and the server's binary frames read off the socket without ws's
+ * receiver (`readBinaryFrames`). The frames, their sizes and their periods are the presence
+ * client's; only the masking key differs (zero, where a browser draws one at random).
  */
-import { CloseCode, HEARTBEAT_FRAME, isHeartbeatFrame } from '@sightline/protocol'
+
+import type { Socket } from 'node:net'
+import { CloseCode, HEARTBEAT_FRAME, isHeartbeatFrame, KEEPALIVE_FRAME } from '@sightline/protocol'
 import WebSocket from 'ws'
 import type { GeneratorStats, ServerKind } from './generator-protocol.js'
 import type { Histogram } from './histogram.js'
-import { nowUs, type SeenEntry, stateJson, type TabWire, tabWire, wireBytes } from './tab-wire.js'
+import {
+  clientFrame,
+  constantClientFrame,
+  nowUs,
+  type SeenEntry,
+  stateJson,
+  type TabWire,
+  tabWire,
+  wireBytes,
+} from './tab-wire.js'
 
 /** What a tab needs from the generator that hosts it. */
 export interface TabHost {
@@ -42,6 +60,74 @@ interface PeerView {
   seq: number
 }
 
+/** The parts of ws 8's WebSocket that `readBinaryFrames` takes over. */
+interface WsInternals {
+  readonly _socket: Socket | null
+  readonly _receiver: { readonly _bufferedBytes: number } | null
+}
+
+/** End (exclusive) of the WebSocket frame at `at` in `buf`; -1 while it is incomplete. */
+function frameEnd(buf: Buffer, at: number): number {
+  const left = buf.length - at
+  if (left < 2) return -1
+  const b1 = buf[at + 1]!
+  let len = b1 & 0x7f
+  let header = 2
+  if (len === 126) {
+    if (left < 4) return -1
+    len = buf.readUInt16BE(at + 2)
+    header = 4
+  } else if (len === 127) {
+    if (left < 10) return -1
+    len = Number(buf.readBigUInt64BE(at + 2))
+    header = 10
+  }
+  if (b1 & 0x80) header += 4
+  return header + len <= left ? at + header + len : -1
+}
+
+/**
+ * Reads the server's frames off the socket itself: a whole, unfragmented, unmasked binary
+ * frame (FIN, no RSV bit, opcode 2: every frame a presence server sends but pings) goes to
+ * `onBinary` as its payload, the same bytes as ws's `message` event would give; every other
+ * frame (ping, pong, close, fragments, anything odd) goes to ws's own receiver, bytes
+ * unchanged and in order, which handles it as before (pong, close codes, errors). This saves
+ * ws's Writable receiver per frame. Changes nothing when ws's receiver is mid-frame.
+ */
+function readBinaryFrames(ws: WebSocket, onBinary: (payload: Buffer) => void): void {
+  const { _socket: socket, _receiver: receiver } = ws as unknown as WsInternals
+  if (socket === null || receiver === null || receiver._bufferedBytes !== 0) return
+  const listeners = socket.listeners('data')
+  if (listeners.length !== 1) return
+  const wsOnData = listeners[0] as (this: Socket, chunk: Buffer) => void
+  socket.removeListener('data', wsOnData)
+  let pending: Buffer | null = null
+  let fragmented = false
+  socket.on('data', (chunk: Buffer) => {
+    const buf = pending === null ? chunk : Buffer.concat([pending, chunk])
+    pending = null
+    let at = 0
+    let toWs = -1
+    for (let end = frameEnd(buf, at); end !== -1; at = end, end = frameEnd(buf, at)) {
+      const b0 = buf[at]!
+      if (!fragmented && b0 === 0x82 && (buf[at + 1]! & 0x80) === 0) {
+        if (toWs !== -1) wsOnData.call(socket, buf.subarray(toWs, at))
+        toWs = -1
+        const len = buf[at + 1]!
+        onBinary(buf.subarray(at + (len < 126 ? 2 : len === 126 ? 4 : 10), end))
+        continue
+      }
+      const opcode = b0 & 0x0f
+      // A message in fragments goes to ws whole, control frames amid it included.
+      if (opcode === 1 || opcode === 2) fragmented = (b0 & 0x80) === 0
+      else if (opcode === 0 && (b0 & 0x80) !== 0) fragmented = false
+      if (toWs === -1) toWs = at
+    }
+    if (toWs !== -1) wsOnData.call(socket, buf.subarray(toWs, at))
+    if (at < buf.length) pending = Buffer.from(buf.subarray(at))
+  })
+}
+
 export type TabStatus = 'new' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'silent'
 
 const RECONNECT_MIN_MS = 250
@@ -59,6 +145,9 @@ export class Tab {
   presentPeers = 0
   /** Monotonic ms of the last state this tab sent (renewal timing). */
   lastSentAt = 0
+  /** Monotonic ms of the last frame written and heard (the presence client's liveness clock). */
+  #wroteAt = 0
+  #heardAt = 0
   #ws: WebSocket | null = null
   /** y-protocols starts at 0 and bumps it for the first real state: receivers ignore clock 0. */
   #clock = 1
@@ -100,6 +189,7 @@ export class Tab {
           ws.on('open', () => {
             opened = true
             this.#host.connectLatency.record(nowUs() - startedUs)
+            readBinaryFrames(ws, this.#onBinary)
             this.#onOpen()
             resolve(true)
           })
@@ -127,10 +217,16 @@ export class Tab {
     )
   }
 
-  /** Sends the 3-byte heartbeat (Sightline only). */
-  heartbeat(): void {
+  /**
+   * Sightline only, as the presence client does (packages/presence/src/liveness.ts): heard
+   * nothing for `periodMs`, the 3-byte heartbeat (answered); else sent nothing for `periodMs`,
+   * the 5-byte keepalive (not answered). Both count as liveness frames sent.
+   */
+  liveness(nowMs: number, periodMs: number): void {
     if (this.status !== 'open') return
-    this.#send(HEARTBEAT_FRAME)
+    if (nowMs - this.#heardAt >= periodMs) this.#send(HEARTBEAT_FRAME, true)
+    else if (nowMs - this.#wroteAt >= periodMs) this.#send(KEEPALIVE_FRAME, true)
+    else return
     this.#host.stats.heartbeatsSent++
   }
 
@@ -167,7 +263,7 @@ export class Tab {
   leave(): void {
     if (this.status === 'open') {
       this.#clock++
-      this.#send(this.#wire.removal(this.clientId, this.#clock))
+      this.#send(this.#wire.removal(this.clientId, this.#clock), false)
     }
     this.close()
   }
@@ -200,14 +296,23 @@ export class Tab {
 
   #sendState(): void {
     if (this.#seq === 0 && this.#clock === 1) this.#json = this.#stateJson()
-    this.#send(this.#wire.state(this.clientId, this.#clock, this.#json))
+    this.#send(this.#wire.state(this.clientId, this.#clock, this.#json), false)
     this.lastSentAt = performance.now()
   }
 
-  #send(frame: Uint8Array): void {
+  /**
+   * Sends `frame` as one binary message. The whole WebSocket frame (tab-wire.ts `clientFrame`)
+   * goes straight to the socket: same bytes on the wire as ws's sender would write but for the
+   * masking key (zero), at a fraction of its CPU. `constant`: `frame` never changes (heartbeat,
+   * the wire's fixed frames), so its WebSocket frame is built once per generator.
+   */
+  #send(frame: Uint8Array, constant: boolean): void {
     const ws = this.#ws
     if (ws === null || ws.readyState !== WebSocket.OPEN) return
-    ws.send(frame)
+    const socket = (ws as unknown as { _socket: Socket | null })._socket
+    if (socket === null) ws.send(frame)
+    else socket.write(constant ? constantClientFrame(frame) : clientFrame(frame))
+    this.#wroteAt = performance.now()
     const s = this.#host.stats
     s.framesTx++
     s.bytesTx += wireBytes(frame.length, true)
@@ -215,10 +320,11 @@ export class Tab {
 
   #onOpen(): void {
     this.status = 'open'
+    this.#heardAt = performance.now()
     this.#openedAtUs = nowUs()
     this.#host.stats.tabsOpen++
     // Hocuspocus: the provider's auth message and sync step 1 come first (tab-wire.ts).
-    for (const frame of this.#wire.openFrames) this.#send(frame)
+    for (const frame of this.#wire.openFrames) this.#send(frame, true)
     // The presence client announces its state on open; a re-announce keeps clock and JSON.
     this.#sendState()
   }
@@ -254,6 +360,7 @@ export class Tab {
     s.framesRx++
     s.bytesRx += wireBytes(data.length, false)
     if (this.status !== 'open') return
+    this.#heardAt = performance.now()
     this.#attempt = 0
     if (isHeartbeatFrame(data)) {
       s.heartbeatsRx++
@@ -264,9 +371,11 @@ export class Tab {
     else if (kind === 'auth-denied') this.#ws?.close(4403, 'permission denied')
     else {
       const answer = this.#wire.answer(kind)
-      if (answer !== null) this.#send(answer)
+      if (answer !== null) this.#send(answer, true)
     }
   }
+
+  readonly #onBinary = (data: Buffer): void => this.#onMessage(data)
 
   readonly #onEntry = (e: SeenEntry): void => {
     const s = this.#host.stats

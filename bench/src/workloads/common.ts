@@ -1,12 +1,7 @@
 /** Helpers shared by the workloads. */
 import { LivenessDefaults } from '@sightline/protocol'
 import type { BenchConfig } from '../config.js'
-import {
-  type Behaviour,
-  isSightline,
-  type ServerKind,
-  sightlineTransport,
-} from '../generator-protocol.js'
+import { type Behaviour, isSightline, type ServerKind } from '../generator-protocol.js'
 import { delay, Session, type Totals } from '../session.js'
 
 /**
@@ -43,20 +38,15 @@ export interface OpenOptions {
 }
 
 /**
- * Opens a session against a server of `kind`. Session (session.ts) gives the relay its token
- * secret and environment and reads its `/metrics` for the kind `sightline`; a Sightline kind
- * on another socket layer opens as `sightline` with that layer in the relay environment
- * (`SIGHTLINE_TRANSPORT`), so it is treated alike in every other respect.
+ * Opens a session against a server of `kind` (session.ts gives a Sightline kind its token
+ * secret and environment, and reads its `/metrics`; servers.ts picks its socket layer).
  */
 export function openSession(o: OpenOptions): Promise<Session> {
-  const sightline = isSightline(o.kind)
   return Session.open({
-    kind: sightline ? 'sightline' : o.kind,
+    kind: o.kind,
     generators: generatorsFor(o.config, o.tabs),
     behaviour: o.behaviour,
-    relayEnv: sightline
-      ? { ...o.config.relayEnv, SIGHTLINE_TRANSPORT: sightlineTransport(o.kind) }
-      : o.config.relayEnv,
+    relayEnv: o.config.relayEnv,
     cpuProfDir: o.cpuProfDir,
   })
 }
