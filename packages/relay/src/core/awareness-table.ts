@@ -107,6 +107,11 @@ export class AwarenessTable<O extends AwarenessOwner> {
   readonly #records = new Map<number, AwarenessRecord<O>>()
   /** Client IDs with a live (non-null) state. */
   readonly #live = new Set<number>()
+  /**
+   * No live owned state was forwarded before this (monotonic ms): a lower bound, exact after
+   * each `takeDue` scan, so the sweep skips a room none of whose states can be due yet.
+   */
+  #oldestSentAt = Number.POSITIVE_INFINITY
   /** The client IDs each owner holds (live or null), in claim order. */
   readonly #byOwner = new Map<O, Set<number>>()
   /** Released client IDs, oldest release first, in all and per agent. */
@@ -187,6 +192,7 @@ export class AwarenessTable<O extends AwarenessOwner> {
       })
       this.#own(owner, clientId)
       this.#setLive(clientId, json)
+      this.#oldestSentAt = Math.min(this.#oldestSentAt, now)
       return { clientId, clock, json }
     }
     if (r.owner !== owner) {
@@ -209,6 +215,7 @@ export class AwarenessTable<O extends AwarenessOwner> {
     r.since = since
     r.seq = seq
     this.#setLive(clientId, json)
+    this.#oldestSentAt = Math.min(this.#oldestSentAt, now)
     return { clientId, clock: r.clock, json }
   }
 
@@ -321,27 +328,39 @@ export class AwarenessTable<O extends AwarenessOwner> {
   takeDue(refreshIntervalMs: number): Map<O, AwarenessEntry[]> {
     const now = this.#clock.mono()
     const due = new Map<O, AwarenessEntry[]>()
+    // Nothing can be due before the oldest state is its interval less the most jitter old.
+    if (now - this.#oldestSentAt < refreshIntervalMs * (1 - REFRESH_JITTER)) return due
     let any = false
+    let oldest = Number.POSITIVE_INFINITY
     for (const clientId of this.#live) {
       const r = this.#records.get(clientId) as AwarenessRecord<O>
       if (r.owner === null) continue
+      oldest = Math.min(oldest, r.lastSentAt)
       if (now - r.lastSentAt >= refreshIntervalMs * (1 - REFRESH_JITTER * r.jitter)) {
         any = true
         break
       }
     }
-    if (!any) return due
+    if (!any) {
+      this.#oldestSentAt = oldest
+      return due
+    }
     const early = refreshIntervalMs * REFRESH_ALIGN
+    oldest = Number.POSITIVE_INFINITY
     for (const clientId of this.#live) {
       const r = this.#records.get(clientId) as AwarenessRecord<O>
-      if (r.owner === null || now - r.lastSentAt < early) continue
-      r.clock = this.#next(r)
-      r.lastSentAt = now
-      r.jitter = Math.random()
-      const list = due.get(r.owner) ?? []
-      list.push({ clientId, clock: r.clock, json: r.json })
-      due.set(r.owner, list)
+      if (r.owner === null) continue
+      if (now - r.lastSentAt >= early) {
+        r.clock = this.#next(r)
+        r.lastSentAt = now
+        r.jitter = Math.random()
+        const list = due.get(r.owner) ?? []
+        list.push({ clientId, clock: r.clock, json: r.json })
+        due.set(r.owner, list)
+      }
+      oldest = Math.min(oldest, r.lastSentAt)
     }
+    this.#oldestSentAt = oldest
     return due
   }
 
