@@ -10,7 +10,8 @@ import { WebSocket, WebSocketServer } from 'ws'
 import { TurnCork } from '../src/transport/turn-cork.js'
 import { corkableOf, WsSocket } from '../src/transport/ws-socket.js'
 
-async function serverSide(): Promise<WebSocket> {
+/** A server-side WebSocket and the client it accepted. */
+async function pair(): Promise<{ server: WebSocket; client: WebSocket }> {
   const server = createServer()
   const wss = new WebSocketServer({ server })
   const accepted = new Promise<WebSocket>((resolve) => wss.once('connection', resolve))
@@ -23,7 +24,11 @@ async function serverSide(): Promise<WebSocket> {
     wss.close()
     await new Promise((resolve) => server.close(resolve))
   })
-  return accepted
+  return { server: await accepted, client }
+}
+
+async function serverSide(): Promise<WebSocket> {
+  return (await pair()).server
 }
 
 describe('ws internals (transport/ws-socket.ts)', () => {
@@ -33,6 +38,27 @@ describe('ws internals (transport/ws-socket.ts)', () => {
     expect(corkable).not.toBeNull()
     expect(typeof corkable?.cork).toBe('function')
     expect(typeof corkable?.uncork).toBe('function')
+  })
+
+  it('writes whole frames a ws client reads back byte for byte, at every length encoding', async () => {
+    const { server, client } = await pair()
+    const socket = new WsSocket(server, new TurnCork())
+    const received: Buffer[] = []
+    client.on('message', (data: Buffer) => received.push(data))
+    // 7-bit, 16-bit and 64-bit lengths and their edges; the same payload twice in a row (the
+    // frame built once) and two payloads alternating.
+    const lengths = [0, 1, 125, 126, 127, 65_535, 65_536, 200_000]
+    const payloads = lengths.map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) % 251))
+    const a = payloads[2]!
+    const b = payloads[3]!
+    const sent = [...payloads, a, a, b, a]
+    for (const p of sent) {
+      socket.cork()
+      socket.send(p)
+    }
+    await expect.poll(() => received.length).toBe(sent.length)
+    received.forEach((data, i) => expect(new Uint8Array(data)).toEqual(sent[i]))
+    expect(socket.open).toBe(true)
   })
 
   it('frames of one turn leave corked: the TCP socket is corked until the turn ends', async () => {
