@@ -1,5 +1,6 @@
 /** The presence client against the real relay: real sockets on loopback, real tokens. */
-import { CloseCode, roomUrl } from '@sightline/protocol'
+import { setTimeout as delay } from 'node:timers/promises'
+import { CloseCode, isKeepaliveFrame, roomUrl } from '@sightline/protocol'
 import { readAwarenessEntries } from '@sightline/testkit'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import WS from 'ws'
@@ -145,6 +146,34 @@ describe('presence over the real relay', () => {
     alice.onError((e) => errors.push(`${e.code}:${e.closeCode}`))
     await expect.poll(() => alice.status).toBe('closed')
     expect(errors).toEqual([`refused:${CloseCode.Forbidden}`])
+  })
+
+  it('a tab that only listens in a busy room stays connected on keepalives, asking no answers', async () => {
+    const relay = await startRelay()
+    const room = uniqueRoom()
+    const first = RecordingWebSocket.instances.length
+    const alice = join(relay, room, 'alice')
+    const bob = join(relay, room, 'bob')
+    await expect.poll(() => viewersOf(alice)).toEqual(['bob:viewing:here:1'])
+    const aliceSocket = RecordingWebSocket.instances[first]!
+    const beats = heartbeatsSent(aliceSocket)
+    const statuses = await sampleWhile(
+      () => alice.status,
+      async () => {
+        // Bob changes every 60 ms for five liveness timeouts (600 ms): Alice hears the relay
+        // all along and says nothing herself but her keepalives.
+        for (let i = 0; i < 50; i++) {
+          bob.setActivity(i % 2 === 0 ? 'replying' : 'viewing')
+          await delay(60)
+        }
+      },
+    )
+    expect(new Set(statuses)).toEqual(new Set(['connected']))
+    // A heartbeat every 200 ms before: ~15 in these 3 s. Now none is needed (a stall of the
+    // test's own event loop may still make one or two).
+    expect(heartbeatsSent(aliceSocket) - beats).toBeLessThanOrEqual(3)
+    expect(aliceSocket.sent.filter(isKeepaliveFrame).length).toBeGreaterThanOrEqual(5)
+    expect(viewersOf(alice)).toEqual(['bob:viewing:here:1'])
   })
 
   it('never sends entries for other client IDs (no echo)', async () => {
