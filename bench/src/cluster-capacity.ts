@@ -7,7 +7,8 @@
  * with SIGHTLINE_REDIS_URL, its own SIGHTLINE_NODE_ID and SIGHTLINE_TRANSPORT from
  * `--transport`) and G load generators (generator.ts).
  * Each tab connects to a node picked per tab (a hash of its client ID), whatever its room, as
- * a load balancer would; a generator owns whole rooms, so it knows on which node each sender
+ * a load balancer would (`--routing mailbox`: a hash of the room's mailbox, as docs/scale-out.md
+ * recommends); a generator owns whole rooms, so it knows on which node each sender
  * and each receiver is, and counts the deliveries that crossed nodes. Tabs behave as in the
  * steady workload: rooms of 5, the Sightline heartbeat of the other workloads
  * (`presenceBehaviour`), one activity change per tab per 30 s.
@@ -36,6 +37,8 @@
  *   --connect-concurrency <n> sockets connecting at once, over all generators (default 256)
  *   --transport ws|uws       the relay nodes' socket layer, SIGHTLINE_TRANSPORT (default ws;
  *                            uws: uWebSockets.js, less CPU and memory per connection)
+ *   --routing tab|mailbox    how tabs reach nodes: tab, any node for any tab (default);
+ *                            mailbox, every room of a mailbox on one node (docs/scale-out.md)
  *   --out <file>             JSON (default bench/results/capacity-<YYYY-MM-DD>.json)
  *
  * The parts, under cluster-capacity/: options.ts (options, bounds), topology.ts (the processes
@@ -66,6 +69,7 @@ import {
   stopProcesses,
   trackProcesses,
 } from './cluster-capacity/topology.js'
+import { ROUTINGS, type Routing } from './generator-protocol.js'
 import { REPO_ROOT } from './servers.js'
 
 export {
@@ -92,7 +96,7 @@ export async function runClusterCapacity(
 ): Promise<ClusterCapacityResult> {
   const plan = await planRun(o)
   o.log(
-    `${plan.nodes} relay nodes (transport ${plan.transport}), ${plan.generators} generators, ${plan.addresses.length} source addresses, ` +
+    `${plan.nodes} relay nodes (transport ${plan.transport}, routing by ${plan.routing}), ${plan.generators} generators, ${plan.addresses.length} source addresses, ` +
       `steps ${plan.steps.join(', ')}; heartbeat ${plan.behaviour.heartbeatMs} ms, ` +
       `a change per tab every ${o.changeMs} ms`,
   )
@@ -140,6 +144,7 @@ function resultOf(
     options: { ...options, steps: plan.steps },
     nodes: plan.nodes,
     transport: plan.transport,
+    routing: plan.routing,
     generators: plan.generators,
     sourceAddresses: plan.addresses.length,
     heartbeatMs: plan.behaviour.heartbeatMs,
@@ -165,6 +170,7 @@ function optionsFromArgs(log: (line: string) => void): ClusterCapacityOptions {
       'p99-limit-ms': { type: 'string' },
       'connect-concurrency': { type: 'string' },
       transport: { type: 'string' },
+      routing: { type: 'string' },
       out: { type: 'string' },
     },
   })
@@ -180,6 +186,8 @@ function optionsFromArgs(log: (line: string) => void): ClusterCapacityOptions {
   }
   const transport = (values.transport ?? DEFAULT_OPTIONS.transport) as Transport
   if (!TRANSPORTS.includes(transport)) fail(`--transport must be one of ${TRANSPORTS.join(', ')}`)
+  const routing = (values.routing ?? DEFAULT_OPTIONS.routing) as Routing
+  if (!ROUTINGS.includes(routing)) fail(`--routing must be one of ${ROUTINGS.join(', ')}`)
   const steps =
     values.steps === undefined
       ? DEFAULT_OPTIONS.steps
@@ -198,6 +206,7 @@ function optionsFromArgs(log: (line: string) => void): ClusterCapacityOptions {
       int(values['connect-concurrency'], 'connect-concurrency') ??
       DEFAULT_OPTIONS.connectConcurrency,
     transport,
+    routing,
     out:
       values.out ??
       join(REPO_ROOT, 'bench', 'results', `capacity-${new Date().toISOString().slice(0, 10)}.json`),

@@ -33,6 +33,15 @@ export function sightlineTransport(kind: SightlineKind): 'ws' | 'uws' {
   return kind === 'sightline-uws' ? 'uws' : 'ws'
 }
 
+/**
+ * How a load balancer in front of several nodes picks a tab's node: `tab`, any node for any tab
+ * (round robin, least connections: a room's tabs share a node as often as chance has it);
+ * `mailbox`, a hash of the mailbox in the room's path, so every room of a mailbox is on one
+ * node (docs/scale-out.md recommends it past a few nodes).
+ */
+export type Routing = 'tab' | 'mailbox'
+export const ROUTINGS: readonly Routing[] = Object.freeze(['tab', 'mailbox'])
+
 /** How simulated tabs behave; intervals in ms, 0 turns a behaviour off. */
 export interface Behaviour {
   /** Sightline heartbeat (3-byte frame) period; 0 for the reference (it would not answer). */
@@ -55,6 +64,8 @@ export type Command =
        * picked per tab as a load balancer would, whatever its room.
        */
       readonly urls?: readonly string[]
+      /** How a tab's node is picked among `urls` (default `tab`). */
+      readonly routing?: Routing
       readonly jwtSecret: string | null
       readonly behaviour: Behaviour
       readonly localAddresses: readonly string[]

@@ -14,6 +14,7 @@ import type {
   GeneratorStats,
   GhostResult,
   Reply,
+  Routing,
   ServerKind,
 } from './generator-protocol.js'
 import { Histogram } from './histogram.js'
@@ -72,6 +73,7 @@ class Generator implements TabHost {
   #serverKind: ServerKind = 'sightline'
   /** Server URLs: one, or the nodes of a cluster (see `nodeOf`). */
   #urls: readonly string[] = []
+  #routing: Routing = 'tab'
   #key: Uint8Array | null = null
   #behaviour: Behaviour = { heartbeatMs: 0, renewMs: 15_000, changeMs: 0, reconnect: false }
   #addresses: readonly string[] = ['127.0.0.1']
@@ -92,6 +94,7 @@ class Generator implements TabHost {
   init(c: Extract<Command, { type: 'init' }>): void {
     this.#serverKind = c.serverKind
     this.#urls = c.urls !== undefined && c.urls.length > 0 ? c.urls : [c.url]
+    this.#routing = c.routing ?? 'tab'
     this.#key = c.jwtSecret === null ? null : new TextEncoder().encode(c.jwtSecret)
     this.#behaviour = c.behaviour
     this.reconnect = c.behaviour.reconnect
@@ -107,7 +110,9 @@ class Generator implements TabHost {
   }
 
   async urlFor(tab: Tab): Promise<string> {
-    const base = `${this.#urls[this.nodeOf(tab.clientId)]}/${tab.room}`
+    const node =
+      this.#routing === 'mailbox' ? this.#nodeOfKey(mailboxOf(tab.room)) : this.nodeOf(tab.clientId)
+    const base = `${this.#urls[node]}/${tab.room}`
     if (this.#key === null) return base
     let token = this.#tokens.get(tab.agentId)
     if (token === undefined) {
@@ -129,15 +134,21 @@ class Generator implements TabHost {
    * i.e. room-mates, evenly over the nodes, and more deliveries would cross than by chance.
    */
   nodeOf(clientId: number): number {
+    return this.#nodeOfKey(clientId)
+  }
+
+  #nodeOfKey(key: number): number {
     const n = this.#urls.length
     if (n <= 1) return 0
-    let h = clientId
+    let h = key
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
     return ((h ^ (h >>> 16)) >>> 0) % n
   }
 
   onChangeDelivered(receiver: Tab, senderId: number): void {
+    // Routed by mailbox, room-mates always share a node.
+    if (this.#routing === 'mailbox') return
     if (this.nodeOf(receiver.clientId) !== this.nodeOf(senderId)) this.stats.crossNodeDeliveries++
   }
 
@@ -379,6 +390,11 @@ class Generator implements TabHost {
 }
 
 const receiverFull = new WeakMap<Tab, boolean>()
+
+/** The mailbox number in a room name of `roomName`. */
+export function mailboxOf(room: string): number {
+  return Number(/^mailbox\/(\d+)\//.exec(room)?.[1] ?? 0)
+}
 
 /** Room `r` of the bench: spread over mailboxes of 100 conversations. */
 export function roomName(r: number): string {

@@ -13,6 +13,7 @@ import {
   runClusterCapacity,
   type Transport,
 } from '../src/cluster-capacity.js'
+import type { Routing } from '../src/generator-protocol.js'
 
 /** The smoke run's liveness (config.ts), with a node timeout that fits inside it. */
 const SHORT_LIVENESS = {
@@ -39,7 +40,11 @@ function expectCpu(c: CpuFigures): void {
 }
 
 /** A run at tiny scale: 2 nodes, 2 generators, seconds-long windows. */
-function tinyRun(steps: readonly number[], transport: Transport): Promise<ClusterCapacityResult> {
+function tinyRun(
+  steps: readonly number[],
+  transport: Transport,
+  routing: Routing = 'tab',
+): Promise<ClusterCapacityResult> {
   const lines: string[] = []
   return runClusterCapacity({
     ...DEFAULT_OPTIONS,
@@ -54,6 +59,7 @@ function tinyRun(steps: readonly number[], transport: Transport): Promise<Cluste
     p99LimitMs: 60_000,
     connectConcurrency: 16,
     transport,
+    routing,
     relayEnv: SHORT_LIVENESS,
     out: null,
     log: (line) => lines.push(line),
@@ -106,8 +112,9 @@ describe('bench:capacity at tiny scale', () => {
     expect(result.transport).toBe('ws')
   }, 180_000)
 
-  it('runs the relay nodes on uWebSockets.js with --transport uws', async () => {
-    const result = await tinyRun([40], 'uws')
+  it('runs the relay nodes on uWebSockets.js with --transport uws, routed by mailbox', async () => {
+    // 40 tabs in rooms of 5: 8 rooms of mailbox 1, all on one node when routed by mailbox.
+    const result = await tinyRun([40], 'uws', 'mailbox')
     const table = formatClusterCapacity(result)
     console.log(table)
     expect(result.stoppedBy, result.limitDetail).toBe('target')
@@ -120,5 +127,8 @@ describe('bench:capacity at tiny scale', () => {
     expect(s?.errors.unexpectedCloses).toBe(0)
     expect(s?.latency.samples).toBeGreaterThan(0)
     expect(s?.nodes.connections.reduce((a, b) => a + b, 0)).toBe(40)
+    expect([...(s?.nodes.connections ?? [])].sort()).toEqual([0, 40])
+    expect(s?.crossNodeShare).toBe(0)
+    expect(result.routing).toBe('mailbox')
   }, 180_000)
 })

@@ -1,3 +1,5 @@
+import type { Routing } from '../generator-protocol.js'
+
 /** What `pnpm bench:capacity` takes (its flags are in ../cluster-capacity.ts), and its bounds. */
 
 /** Sockets one process (relay node or generator) should hold at most. */
@@ -29,6 +31,8 @@ export interface ClusterCapacityOptions {
   readonly connectConcurrency: number
   /** The relay nodes' socket layer (SIGHTLINE_TRANSPORT). */
   readonly transport: Transport
+  /** How tabs are spread over the nodes (generator-protocol.ts `Routing`). */
+  readonly routing: Routing
   /** Extra relay environment (the test's short liveness settings). */
   readonly relayEnv?: Readonly<Record<string, string>> | undefined
   /** JSON output; null: none. */
@@ -46,6 +50,7 @@ export const DEFAULT_OPTIONS: Omit<ClusterCapacityOptions, 'out' | 'log'> = {
   p99LimitMs: 1000,
   connectConcurrency: 256,
   transport: 'ws',
+  routing: 'tab',
 }
 
 /** Processes (nodes or generators) for `tabs` sockets at most `SOCKETS_PER_PROCESS` each. */

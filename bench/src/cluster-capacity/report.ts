@@ -102,7 +102,7 @@ function verdictLines(r: ClusterCapacityResult): string[] {
 /** The per-step table and the verdict, as printed by `pnpm bench:capacity`. */
 export function formatClusterCapacity(r: ClusterCapacityResult): string {
   const lines = [
-    `## Capacity across nodes (${r.nodes} relay nodes on ${r.transport}, ${r.generators} generators, Redis; ${r.machine.cpus} cores)`,
+    `## Capacity across nodes (${r.nodes} relay nodes on ${r.transport}, routed by ${r.routing ?? 'tab'}, ${r.generators} generators, Redis; ${r.machine.cpus} cores)`,
     '',
     `| ${HEAD.join(' | ')} |`,
     `|${HEAD.map(() => '---').join('|')}|`,

@@ -2,6 +2,7 @@
  * The shape of `pnpm bench:capacity`'s result, as written to its JSON file: one row per step,
  * why it stopped, what limited it, and the projection from the measured steps.
  */
+import type { Routing } from '../generator-protocol.js'
 import type { LatencySummary } from '../histogram.js'
 import type { ClusterCapacityOptions, Transport } from './options.js'
 
@@ -153,6 +154,8 @@ export interface ClusterCapacityResult {
   readonly nodes: number
   /** The relay nodes' socket layer (SIGHTLINE_TRANSPORT): ws or uws. */
   readonly transport: Transport
+  /** How tabs reached the nodes: by tab (any node) or by mailbox (generator-protocol.ts). */
+  readonly routing: Routing
   readonly generators: number
   readonly sourceAddresses: number
   readonly heartbeatMs: number

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { cpus } from 'node:os'
 import { GeneratorPool } from '../generator-pool.js'
-import type { Behaviour } from '../generator-protocol.js'
+import type { Behaviour, Routing } from '../generator-protocol.js'
 import { type RedisProcess, startRedis } from '../redis.js'
 import { buildRelay, createServerProcess, hardFdLimit, type ServerProcess } from '../servers.js'
 import { delay, relayEnvironment, sourceAddresses } from '../session.js'
@@ -37,6 +37,7 @@ export interface RunPlan {
   readonly secret: string
   /** The relay nodes' socket layer (SIGHTLINE_TRANSPORT). */
   readonly transport: Transport
+  readonly routing: Routing
 }
 
 export async function planRun(o: ClusterCapacityOptions): Promise<RunPlan> {
@@ -55,6 +56,7 @@ export async function planRun(o: ClusterCapacityOptions): Promise<RunPlan> {
     behaviour: presenceBehaviour('sightline', o.changeMs),
     secret: randomBytes(32).toString('hex'),
     transport: o.transport,
+    routing: o.routing,
   }
 }
 
@@ -138,6 +140,7 @@ export async function startTopology(
     serverKind: 'sightline',
     url: run.nodes[0]!.url,
     urls: run.nodes.map((n) => n.url),
+    routing: plan.routing,
     jwtSecret: plan.secret,
     behaviour: plan.behaviour,
     localAddresses: plan.addresses,
