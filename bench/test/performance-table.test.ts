@@ -3,6 +3,8 @@
  * goals of issue 21 flip between met and not met as a figure crosses its bound, servers and
  * workloads missing from a run read "not run", and the region between the markers is replaced.
  */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { smokeConfig } from '../src/config.js'
 import type { ServerKind } from '../src/generator-protocol.js'
@@ -161,5 +163,18 @@ describe('bench table', () => {
     const names = ['2026-11-25.json', 'capacity-2026-12-01.json', '2026-11-30.json', 'x.json']
     expect(newestResults(names)).toBe('2026-11-30.json')
     expect(newestResults(['cluster-2026-11-30.json'])).toBeUndefined()
+  })
+})
+
+describe('docs/performance.md', () => {
+  it('holds the table generated from the newest committed results (pnpm bench:table)', () => {
+    const root = join(import.meta.dirname, '..', '..')
+    const results = join(root, 'bench', 'results')
+    const newest = newestResults(readdirSync(results))
+    expect(newest).toBeDefined()
+    const run = JSON.parse(readFileSync(join(results, newest!), 'utf8')) as BenchResult
+    const doc = readFileSync(join(root, 'docs', 'performance.md'), 'utf8')
+    const regenerated = replaceRegion(doc, renderBenchTable(run, `bench/results/${newest}`))
+    expect(doc, 'run pnpm bench:table').toBe(regenerated)
   })
 })

@@ -57,7 +57,7 @@ describe('ws internals (transport/ws-socket.ts)', () => {
       socket.send(p)
     }
     await expect.poll(() => received.length).toBe(sent.length)
-    received.forEach((data, i) => expect(new Uint8Array(data)).toEqual(sent[i]))
+    expect(received.map((data) => new Uint8Array(data))).toEqual(sent)
     expect(socket.open).toBe(true)
   })
 
