@@ -225,6 +225,32 @@ function memoryBus() {
 }
 
 /** A stand-in room with one own state of `bytes` bytes and a local connection. */
+/** Cluster options over `transport` and `rooms`: node `a`, every metric a no-op but `metrics`. */
+function clusterInit(
+  transport: BusTransport,
+  rooms: unknown,
+  metrics: Partial<ConstructorParameters<typeof Cluster>[0]['metrics']> = {},
+) {
+  return {
+    nodeId: 'a',
+    epoch: 1,
+    prefix: 'sl',
+    nodeTimeoutMs: 60_000,
+    transport,
+    rooms: rooms as never,
+    log: pino({ level: 'silent' }),
+    metrics: {
+      busIn() {},
+      busOut() {},
+      nodeDown() {},
+      duplicateNodeId() {},
+      busQueryCoalesced() {},
+      busAnswerDeferred() {},
+      ...metrics,
+    },
+  }
+}
+
 function fakeRoom(name: string, bytes: number) {
   const json = JSON.stringify({ pad: 'x'.repeat(bytes) })
   return {
@@ -246,23 +272,16 @@ async function answeringNode(bytes: number) {
     rooms.set(room.name, room)
   }
   const counts = { deferred: 0, coalesced: 0 }
-  const cluster = new Cluster({
-    nodeId: 'a',
-    epoch: 1,
-    prefix: 'sl',
-    nodeTimeoutMs: 60_000,
-    transport: bus.transport,
-    rooms: { get: (n: string) => rooms.get(n), values: () => rooms.values() } as never,
-    log: pino({ level: 'silent' }),
-    metrics: {
-      busIn() {},
-      busOut() {},
-      nodeDown() {},
-      duplicateNodeId() {},
-      busQueryCoalesced: () => void counts.coalesced++,
-      busAnswerDeferred: () => void counts.deferred++,
-    },
-  })
+  const cluster = new Cluster(
+    clusterInit(
+      bus.transport,
+      { get: (n: string) => rooms.get(n), values: () => rooms.values() },
+      {
+        busQueryCoalesced: () => void counts.coalesced++,
+        busAnswerDeferred: () => void counts.deferred++,
+      },
+    ),
+  )
   for (const room of rooms.values()) cluster.created(room as never)
   await vi.advanceTimersByTimeAsync(0)
   bus.published.length = 0
@@ -325,23 +344,9 @@ describe('bus queries, budgeted (in process, fake clock)', () => {
     const bus = memoryBus()
     let closes = 0
     const transport = { ...bus.transport, close: async () => void closes++ }
-    const cluster = new Cluster({
-      nodeId: 'a',
-      epoch: 1,
-      prefix: 'sl',
-      nodeTimeoutMs: 60_000,
-      transport,
-      rooms: { get: () => undefined, values: () => [].values() } as never,
-      log: pino({ level: 'silent' }),
-      metrics: {
-        busIn() {},
-        busOut() {},
-        nodeDown() {},
-        duplicateNodeId() {},
-        busQueryCoalesced() {},
-        busAnswerDeferred() {},
-      },
-    })
+    const cluster = new Cluster(
+      clusterInit(transport, { get: () => undefined, values: () => [].values() }),
+    )
     await cluster.close()
     await cluster.close()
     expect(closes).toBe(1)
@@ -354,21 +359,11 @@ describe('bus queries, budgeted (in process, fake clock)', () => {
     const bus = memoryBus()
     const rooms = new Map<string, unknown>()
     const init = {
+      ...clusterInit(bus.transport, {
+        get: (n: string) => rooms.get(n),
+        values: () => rooms.values(),
+      }),
       nodeId: 'b',
-      epoch: 1,
-      prefix: 'sl',
-      nodeTimeoutMs: 60_000,
-      transport: bus.transport,
-      rooms: { get: (n: string) => rooms.get(n), values: () => rooms.values() } as never,
-      log: pino({ level: 'silent' }),
-      metrics: {
-        busIn() {},
-        busOut() {},
-        nodeDown() {},
-        duplicateNodeId() {},
-        busQueryCoalesced() {},
-        busAnswerDeferred() {},
-      },
     }
     const cluster = new Cluster(init)
     const queries = () => bus.published.filter((p) => p.message.message.kind === BusKind.Query)
