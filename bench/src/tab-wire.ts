@@ -13,9 +13,9 @@
  * key order (the reference and Hocuspocus re-stringify it, which keeps both).
  */
 import {
+  EMPTY_SYNC_STEP2_FRAME,
   encodeAwarenessFrame,
   encodeSyncStep1Frame,
-  encodeSyncStep2Frame,
   MessageType,
   readFrame,
   readFrameType,
@@ -57,10 +57,6 @@ export function ownStateFrame(clientId: number, clock: number, json: string): Ui
 export function ownRemovalFrame(clientId: number, clock: number): Uint8Array {
   return encodeAwarenessFrame([{ clientId, clock, json: 'null' }])
 }
-
-/** Sync step 2 of an empty document: the answer to a server's sync step 1. */
-// An update with no structs and an empty delete set.
-export const EMPTY_SYNC_STEP2: Uint8Array = encodeSyncStep2Frame(Uint8Array.of(0, 0))
 
 /** One awareness entry as a tab needs it. `seq` is -1 for a state not written by the bench. */
 export interface SeenEntry {
@@ -206,7 +202,7 @@ const Y_WEBSOCKET_WIRE: TabWire = Object.freeze({
   state: ownStateFrame,
   removal: ownRemovalFrame,
   read: readInbound,
-  answer: (kind: InboundKind) => (kind === 'sync-step1' ? EMPTY_SYNC_STEP2 : null),
+  answer: (kind: InboundKind) => (kind === 'sync-step1' ? EMPTY_SYNC_STEP2_FRAME : null),
 })
 
 /** @hocuspocus/server 4.x message types (its `MessageType`; the first varUint after the name). */
@@ -254,7 +250,7 @@ class DocumentWire implements TabWire {
     encoding.writeVarString(auth, HOCUSPOCUS_TOKEN)
     encoding.writeVarString(auth, HOCUSPOCUS_PROVIDER_VERSION)
     this.#auth = encoding.toUint8Array(auth)
-    this.#step2 = this.#named(EMPTY_SYNC_STEP2)
+    this.#step2 = this.#named(EMPTY_SYNC_STEP2_FRAME)
     // The state vector of an empty document: no clients.
     this.openFrames = [this.#auth, this.#named(encodeSyncStep1Frame(Uint8Array.of(0)))]
   }

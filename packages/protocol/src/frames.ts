@@ -129,12 +129,19 @@ export function readFrameType(bytes: Uint8Array): number {
 }
 
 /**
- * The keepalive: sync step 2 of an empty update (5 bytes), which the relay reads and never
- * answers. A tab sends it when it has sent nothing for a heartbeat period but hears from the
- * relay anyway (its room is busy): it tells the relay the tab is alive without the answer a
- * heartbeat asks for (docs/architecture.md, "Liveness").
+ * Sync step 2 of an empty document update (no structs, an empty delete set; 5 bytes): what a
+ * relay whose room document is still empty sends a joiner, and what a client with an empty
+ * document answers a sync step 1 with.
  */
-export const KEEPALIVE_FRAME: Uint8Array = encodeSyncStep2Frame(Uint8Array.of(0, 0))
+export const EMPTY_SYNC_STEP2_FRAME: Uint8Array = encodeSyncStep2Frame(Uint8Array.of(0, 0))
+
+/**
+ * The keepalive: the same bytes, from a tab, which the relay reads and never answers. A tab
+ * sends it when it has sent nothing for a heartbeat period but hears from the relay anyway
+ * (its room is busy): it tells the relay the tab is alive without the answer a heartbeat asks
+ * for (docs/architecture.md, "Liveness").
+ */
+export const KEEPALIVE_FRAME: Uint8Array = EMPTY_SYNC_STEP2_FRAME
 
 /** True when `frame` is exactly a keepalive. */
 export function isKeepaliveFrame(frame: Uint8Array): boolean {

@@ -15,6 +15,7 @@
  * the deleted ones into one struct), so it needs no size limit of its own.
  */
 import {
+  EMPTY_SYNC_STEP2_FRAME,
   encodeSyncStep2Frame,
   encodeSyncUpdateFrame,
   MAX_REPLIES,
@@ -36,9 +37,6 @@ export const REPLY_SIGNAL_BURST = 5
 export function isEmptyUpdate(update: Uint8Array): boolean {
   return update.length === 2 && update[0] === 0 && update[1] === 0
 }
-
-/** Sync step 2 of an empty document: what a room without replies answers and sends on join. */
-const EMPTY_STATE_FRAME = encodeSyncStep2Frame(Uint8Array.of(0, 0))
 
 /**
  * The relay-written document's guid. Yjs only reads it for sub-documents, which this never is;
@@ -80,7 +78,8 @@ export class RoomDocument {
 
   /** Sync step 2 with the whole document (what a newcomer gets on join). */
   fullStateFrame(): Uint8Array {
-    if (this.#doc === null) return EMPTY_STATE_FRAME
+    // A room without replies answers and sends on join the empty document's step 2.
+    if (this.#doc === null) return EMPTY_SYNC_STEP2_FRAME
     this.#fullState ??= encodeSyncStep2Frame(Y.encodeStateAsUpdate(this.#doc))
     return this.#fullState
   }
