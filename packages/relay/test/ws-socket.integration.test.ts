@@ -1,14 +1,17 @@
 /**
  * The one `ws` internal the relay uses: the TCP socket under a server-side WebSocket
- * (`_socket`), which the turn cork corks (transport/ws-socket.ts `corkableOf`). If a `ws`
- * release stops providing it, this fails (the relay would only lose the cork's batching).
+ * (`_socket`), which the turn cork corks and the relay writes whole frames to
+ * (transport/ws-socket.ts `tcpSocketOf`). If a `ws` release stops providing it, this fails
+ * (the relay would fall back to `ws.send`, unbatched). Also: those frames reach a `ws` client
+ * intact, and a join's 101 and first frames leave in one write.
  */
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { type AddressInfo, Socket } from 'node:net'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
 import { TurnCork } from '../src/transport/turn-cork.js'
-import { corkableOf, WsSocket } from '../src/transport/ws-socket.js'
+import { tcpSocketOf, WsSocket } from '../src/transport/ws-socket.js'
+import { join, presence, settle, startRelay } from './fixtures.js'
 
 /** A server-side WebSocket and the client it accepted. */
 async function pair(): Promise<{ server: WebSocket; client: WebSocket }> {
@@ -32,17 +35,20 @@ async function serverSide(): Promise<WebSocket> {
 }
 
 describe('ws internals (transport/ws-socket.ts)', () => {
-  it('a server-side WebSocket has the TCP socket the cork needs', async () => {
+  it('a server-side WebSocket has the TCP socket the cork and whole-frame writes need', async () => {
     const ws = await serverSide()
-    const corkable = corkableOf(ws)
-    expect(corkable).not.toBeNull()
-    expect(typeof corkable?.cork).toBe('function')
-    expect(typeof corkable?.uncork).toBe('function')
+    const tcp = tcpSocketOf(ws)
+    expect(tcp).not.toBeNull()
+    expect(typeof tcp?.cork).toBe('function')
+    expect(typeof tcp?.uncork).toBe('function')
+    expect(typeof tcp?.write).toBe('function')
   })
 
   it('writes whole frames a ws client reads back byte for byte, at every length encoding', async () => {
     const { server, client } = await pair()
     const socket = new WsSocket(server, new TurnCork())
+    // Written whole by the relay, not through ws's sender (a header and two writes per send).
+    const wsSend = vi.spyOn(server, 'send')
     const received: Buffer[] = []
     client.on('message', (data: Buffer) => received.push(data))
     // 7-bit, 16-bit and 64-bit lengths and their edges; the same payload twice in a row (the
@@ -58,17 +64,43 @@ describe('ws internals (transport/ws-socket.ts)', () => {
     }
     await expect.poll(() => received.length).toBe(sent.length)
     expect(received.map((data) => new Uint8Array(data))).toEqual(sent)
+    expect(wsSend).not.toHaveBeenCalled()
     expect(socket.open).toBe(true)
   })
 
   it('frames of one turn leave corked: the TCP socket is corked until the turn ends', async () => {
     const ws = await serverSide()
     const socket = new WsSocket(ws, new TurnCork())
-    const tcp = corkableOf(ws) as unknown as { writableCorked: number }
+    const tcp = tcpSocketOf(ws) as unknown as { writableCorked: number }
     socket.cork()
     socket.send(new Uint8Array([1, 2, 3]))
     expect(tcp.writableCorked).toBe(1)
     await new Promise((resolve) => setImmediate(resolve))
     expect(tcp.writableCorked).toBe(0)
+  })
+
+  it('a join leaves in one write: the 101 with the document and the states of the room', async () => {
+    const relay = await startRelay({ transport: 'ws' })
+    const alice = await join(relay, 'mailbox/1/conversation/9', 'alice')
+    alice.setState(1, 1, presence('alice'))
+    await settle(alice)
+    // Node's one path for every write of a TCP socket (`_write` and `_writev` both end there).
+    const writes = new Map<number, number>()
+    const proto = Socket.prototype as unknown as { _writeGeneric: (...a: unknown[]) => unknown }
+    const original = proto._writeGeneric
+    const spy = vi.spyOn(proto, '_writeGeneric').mockImplementation(function (
+      this: Socket,
+      ...args: unknown[]
+    ) {
+      const port = this.remotePort ?? 0
+      writes.set(port, (writes.get(port) ?? 0) + 1)
+      return original.apply(this, args)
+    })
+    onTestFinished(() => spy.mockRestore())
+    const bob = await join(relay, 'mailbox/1/conversation/9', 'bob')
+    // Bob is sent the document (sync step 2) and Alice's state: with the 101, one write.
+    await expect.poll(() => bob.live().size).toBe(1)
+    const bobPort = (bob.ws as unknown as { _socket: Socket })._socket.localPort ?? -1
+    expect(writes.get(bobPort)).toBe(1)
   })
 })

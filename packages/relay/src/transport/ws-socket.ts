@@ -32,7 +32,7 @@ export class WsSocket implements RelaySocket {
   constructor(ws: WebSocket, cork?: TurnCork) {
     this.#ws = ws
     this.#cork = cork
-    this.#tcp = corkableOf(ws)
+    this.#tcp = tcpSocketOf(ws)
     ;(ws as Wrapped)[WRAPPER] = this
   }
 
@@ -121,7 +121,7 @@ export interface TcpSocket extends Corkable {
  * `ws-socket.integration.test.ts` fails if a `ws` release stops providing it (and then the
  * relay sends through `ws.send`, unbatched).
  */
-export function corkableOf(ws: WebSocket): TcpSocket | null {
+export function tcpSocketOf(ws: WebSocket): TcpSocket | null {
   const socket = (ws as unknown as { _socket?: Partial<TcpSocket> })._socket
   if (
     typeof socket?.cork !== 'function' ||
