@@ -153,6 +153,18 @@ describe('AwarenessTable', () => {
     expect(snap[0]!.clock).toBeGreaterThan(due.get(alice)![0]!.clock)
   })
 
+  it('refreshes a state that is live again after a sweep found none live (the sweep skips no due state)', () => {
+    const { t, clock } = table()
+    t.commit(alice, 1, A)
+    t.commit(alice, 1, 'null')
+    clock.monoMs = 200
+    // Nothing live: the scan finds nothing, and nothing would be due until a state is live.
+    expect(t.takeDue(100).size).toBe(0)
+    t.commit(alice, 1, B)
+    clock.monoMs = 300
+    expect([...t.takeDue(100).values()].flat().map((e) => e.clientId)).toEqual([1])
+  })
+
   it('refreshes a room in step: once one state is due, every state half as old goes along', () => {
     const { t, clock } = table()
     t.commit(alice, 1, A)

@@ -89,6 +89,20 @@ describe('ForwardWindow', () => {
     expect(a.entries().flat()).not.toContainEqual(change(1, 2))
   })
 
+  it('a window with one writer: one frame with its changes to the others, nothing back to it', () => {
+    const peers = new Set<Receiver>()
+    const [a, b, c] = ['a', 'b', 'c'].map(receiver) as [Receiver, Receiver, Receiver]
+    for (const p of [a, b, c]) peers.add(p)
+    const window = new ForwardWindow(peers, 50 * (50 / 3) ** 2, () => 0)
+    window.forward([change(1, 1)], a)
+    window.forward([change(1, 2)], a)
+    window.forward([change(3, 1)], a)
+    vi.advanceTimersByTime(50)
+    for (const other of [b, c])
+      expect(other.entries()).toEqual([[change(1, 1)], [change(1, 2), change(3, 1)]])
+    expect(a.entries()).toEqual([])
+  })
+
   it('stops: what waits is dropped with the room', () => {
     const peers = new Set<Receiver>([receiver('a'), receiver('b')])
     const [a, b] = [...peers] as [Receiver, Receiver]
